@@ -1,0 +1,8 @@
+{#- Fails for every row where the boolean `expression` is not true (NULL counts as failure). -#}
+{% test expression_is_true(model, expression) %}
+
+select *
+from {{ model }}
+where not coalesce({{ expression }}, false)
+
+{% endtest %}

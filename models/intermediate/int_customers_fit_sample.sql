@@ -1,0 +1,40 @@
+-- The customers the model is fitted on: a seeded uniform sample of at most `fit_sample_size`
+-- customers (everybody when there are fewer), standardized features only, under the feature
+-- names. The sample is the customers with the smallest md5(customer_id || seed): deterministic,
+-- independent of row order, and the same on every engine.
+{%- set features = segmentation_features() %}
+{%- set sample_size = var("fit_sample_size") | int %}
+{%- if sample_size < 1 %}
+    {{ exceptions.raise_compiler_error(
+        "var 'fit_sample_size' must be a positive integer, got '" ~ var("fit_sample_size") ~ "'") }}
+{%- endif %}
+
+with
+
+customers as (
+
+    select * from {{ ref('int_customers_standardized') }}
+
+),
+
+sampled as (
+
+    select
+        customer_id,
+        {%- for feature in features %}
+        z_{{ feature }} as {{ feature }}{{ "," if not loop.last }}
+        {%- endfor %}
+
+    from customers
+    order by md5(concat(customer_id, '-', '{{ var("random_seed") | int }}')), customer_id
+    limit {{ sample_size }}
+
+),
+
+final as (
+
+    select * from sampled
+
+)
+
+select * from final
