@@ -20,10 +20,10 @@ customers as (
 sampled as (
 
     select
-        customer_id,
-        {%- for feature in features %}
-        z_{{ feature }} as {{ feature }}{{ "," if not loop.last }}
-        {%- endfor %}
+        {% for feature in features -%}
+            z_{{ feature }} as {{ feature }},
+        {% endfor %}
+        customer_id
 
     from customers
     order by md5(concat(customer_id, '-', '{{ var("random_seed") | int }}')), customer_id

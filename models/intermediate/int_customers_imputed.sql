@@ -26,14 +26,10 @@ imputed as (
 
     select
         customers.customer_id,
-        {%- for feature in features %}
-        coalesce(customers.{{ feature }}, fill_values.fill__{{ feature }}) as {{ feature }},
-        {%- endfor %}
         {% for feature in features -%}
-        case when customers.{{ feature }} is null then 1 else 0 end
-        {{- " +" if not loop.last }}
-        {% endfor -%}
-        as n_imputed_values
+            coalesce(customers.{{ feature }}, fill_values.fill__{{ feature }}) as {{ feature }},
+        {% endfor %}
+        {{ count_nulls(features, "customers") }} as n_imputed_values
 
     from customers
     cross join fill_values

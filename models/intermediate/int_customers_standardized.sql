@@ -27,11 +27,11 @@ parameters as (
 standardized as (
 
     select
-        customers.*,
-        {%- for feature in features %}
-        (customers.{{ feature }} - parameters.mean__{{ feature }})
-        / parameters.scale__{{ feature }} as z_{{ feature }}{{ "," if not loop.last }}
-        {%- endfor %}
+        {% for feature in features -%}
+            (customers.{{ feature }} - parameters.mean__{{ feature }})
+            / parameters.scale__{{ feature }} as z_{{ feature }},
+        {% endfor %}
+        customers.*
 
     from customers
     cross join parameters

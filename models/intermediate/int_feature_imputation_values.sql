@@ -18,15 +18,12 @@ customers as (
 aggregated as (
 
     select
-        count(*) as n_customers,
-        {%- for feature in features %}
-        count({{ feature }}) as n_present__{{ feature }},
-        {%- if method == "mean" %}
-        avg({{ feature }}) as fill__{{ feature }}{{ "," if not loop.last }}
-        {%- else %}
-        {{ median(feature) }} as fill__{{ feature }}{{ "," if not loop.last }}
-        {%- endif %}
-        {%- endfor %}
+        {% for feature in features -%}
+            count({{ feature }}) as n_present__{{ feature }},
+            {{ median(feature) if method == "median" else "avg(" ~ feature ~ ")" }}
+                as fill__{{ feature }},
+        {% endfor %}
+        count(*) as n_customers
 
     from customers
 
@@ -34,22 +31,25 @@ aggregated as (
 
 unpivoted as (
 
-    {%- for feature in features %}
-    select
-        '{{ feature }}' as feature_name,
-        '{{ method }}' as imputation_method,
-        fill__{{ feature }} as imputation_value,
-        n_customers,
-        n_customers - n_present__{{ feature }} as n_missing
-    from aggregated
-    {{ "union all" if not loop.last }}
-    {%- endfor %}
+    {{ unpivot_feature_columns(
+        "aggregated",
+        features,
+        {"imputation_value": "fill__", "n_present": "n_present__"},
+        keep_columns=["n_customers"],
+    ) }}
 
 ),
 
 final as (
 
-    select * from unpivoted
+    select
+        feature_name,
+        '{{ method }}' as imputation_method,
+        imputation_value,
+        n_customers,
+        n_customers - n_present as n_missing
+
+    from unpivoted
 
 )
 

@@ -14,11 +14,11 @@ customers as (
 aggregated as (
 
     select
-        count(*) as n_customers,
-        {%- for feature in features %}
-        avg({{ feature }}) as mean__{{ feature }},
-        stddev_pop({{ feature }}) as stddev__{{ feature }}{{ "," if not loop.last }}
-        {%- endfor %}
+        {% for feature in features -%}
+            avg({{ feature }}) as mean__{{ feature }},
+            stddev_pop({{ feature }}) as stddev__{{ feature }},
+        {% endfor %}
+        count(*) as n_customers
 
     from customers
 
@@ -26,15 +26,12 @@ aggregated as (
 
 unpivoted as (
 
-    {%- for feature in features %}
-    select
-        '{{ feature }}' as feature_name,
-        mean__{{ feature }} as feature_mean,
-        stddev__{{ feature }} as feature_stddev,
-        n_customers
-    from aggregated
-    {{ "union all" if not loop.last }}
-    {%- endfor %}
+    {{ unpivot_feature_columns(
+        "aggregated",
+        features,
+        {"feature_mean": "mean__", "feature_stddev": "stddev__"},
+        keep_columns=["n_customers"],
+    ) }}
 
 ),
 

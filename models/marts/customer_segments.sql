@@ -25,9 +25,9 @@ final as (
         scores.distance_to_centroid,
         scores.pc1,
         scores.pc2,
-        {%- for feature in features %}
-        scores.{{ feature }},
-        {%- endfor %}
+        {% for feature in features -%}
+            scores.{{ feature }},
+        {% endfor %}
         scores.n_imputed_values
 
     from scores

@@ -59,7 +59,7 @@ ranked_personas as (
         persona_name,
         persona_score,
         row_number() over (
-            partition by segment_id order by persona_score desc, persona_name
+            partition by segment_id order by persona_score desc, persona_name asc
         ) as persona_rank
 
     from persona_scores
@@ -91,7 +91,7 @@ numbered as (
     select
         *,
         row_number() over (
-            partition by persona_name order by persona_score desc, segment_id
+            partition by persona_name order by persona_score desc, segment_id asc
         ) as persona_occurrence
 
     from best_persona
@@ -106,7 +106,7 @@ ranked_features as (
         mean_standardized_value,
         row_number() over (
             partition by segment_id
-            order by abs(mean_standardized_value) desc, feature_name
+            order by abs(mean_standardized_value) desc, feature_name asc
         ) as feature_rank
 
     from feature_means

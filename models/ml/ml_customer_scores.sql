@@ -37,16 +37,15 @@ centroids as (
 projection as (
 
     select
-        {%- for component in range(1, n_components + 1) %}
-        {%- for feature in features %}
-        max(case when component = {{ component }} and feature_name = '{{ feature }}'
-            then loading end) as loading_{{ component }}__{{ feature }},
-        {%- endfor %}
-        {%- endfor %}
-        {%- for feature in features %}
-        max(case when feature_name = '{{ feature }}' then feature_mean end)
-            as pca_mean__{{ feature }}{{ "," if not loop.last }}
-        {%- endfor %}
+        {% for component in range(1, n_components + 1) -%}
+            {{ pivot_feature_values(
+                "loading",
+                features,
+                prefix="loading_" ~ component ~ "__",
+                condition="component = " ~ component,
+            ) }},
+        {% endfor %}
+        {{ pivot_feature_values("feature_mean", features, prefix="pca_mean__") }}
     from pca_loadings
 
 ),
@@ -56,12 +55,7 @@ distances as (
     select
         customers.customer_id,
         centroids.segment_id,
-        sqrt(
-            {%- for feature in features %}
-            power(customers.z_{{ feature }} - centroids.centroid__{{ feature }}, 2)
-            {{- " +" if not loop.last }}
-            {%- endfor %}
-        ) as distance
+        sqrt({{ squared_distance(features, "customers.z_", "centroids.centroid__") }}) as distance
 
     from customers
     cross join centroids
@@ -75,7 +69,7 @@ ranked_distances as (
         segment_id,
         distance,
         row_number() over (
-            partition by customer_id order by distance, segment_id
+            partition by customer_id order by distance asc, segment_id asc
         ) as distance_rank
 
     from distances
@@ -99,14 +93,14 @@ scored as (
     select
         nearest.segment_id,
         nearest.distance_to_centroid,
-        {%- for component in range(1, n_components + 1) %}
-        {%- for feature in features %}
-        (customers.z_{{ feature }} - projection.pca_mean__{{ feature }})
-        * projection.loading_{{ component }}__{{ feature }}
-        {{- " +" if not loop.last }}
-        {%- endfor %}
-        as pc{{ component }},
-        {%- endfor %}
+        {% for component in range(1, n_components + 1) -%}
+            {{ pca_coordinate(
+                features,
+                value_prefix="customers.z_",
+                mean_prefix="projection.pca_mean__",
+                loading_prefix="projection.loading_" ~ component ~ "__",
+            ) }} as pc{{ component }},
+        {% endfor %}
         customers.*
 
     from customers

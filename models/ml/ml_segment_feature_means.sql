@@ -15,11 +15,11 @@ segment_means as (
 
     select
         segment_id,
-        count(*) as n_customers,
-        {%- for feature in features %}
-        avg({{ feature }}) as mean__{{ feature }},
-        avg(z_{{ feature }}) as mean_z__{{ feature }}{{ "," if not loop.last }}
-        {%- endfor %}
+        {% for feature in features -%}
+            avg({{ feature }}) as mean__{{ feature }},
+            avg(z_{{ feature }}) as mean_z__{{ feature }},
+        {% endfor %}
+        count(*) as n_customers
 
     from scores
     group by segment_id
@@ -28,16 +28,12 @@ segment_means as (
 
 unpivoted as (
 
-    {%- for feature in features %}
-    select
-        segment_id,
-        '{{ feature }}' as feature_name,
-        n_customers,
-        mean__{{ feature }} as mean_value,
-        mean_z__{{ feature }} as mean_standardized_value
-    from segment_means
-    {{ "union all" if not loop.last }}
-    {%- endfor %}
+    {{ unpivot_feature_columns(
+        "segment_means",
+        features,
+        {"mean_value": "mean__", "mean_standardized_value": "mean_z__"},
+        keep_columns=["segment_id", "n_customers"],
+    ) }}
 
 ),
 

@@ -12,11 +12,11 @@ source as (
 renamed as (
 
     select
-        nullif(trim(cust_id), '') as customer_id,
-        {%- for column in cc_general_columns() %}
-        {{ safe_cast("nullif(trim(" ~ column.source | lower ~ "), '')", "double") }}
-            as {{ column.name }}{{ "," if not loop.last }}
-        {%- endfor %}
+        {% for column in cc_general_columns() -%}
+            {{ safe_cast("nullif(trim(" ~ column.source | lower ~ "), '')", "double") }}
+                as {{ column.name }},
+        {% endfor %}
+        nullif(trim(cust_id), '') as customer_id
 
     from source
 

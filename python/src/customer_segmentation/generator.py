@@ -95,9 +95,7 @@ def _generate_chunk(first_row: int, n_rows: int, seed: int, chunk_index: int) ->
 
     purchase_months = active_months(param("purchase_month_rate"))
     oneoff_months = np.minimum(active_months(param("oneoff_month_rate")), purchase_months)
-    installment_months = np.minimum(
-        active_months(param("installment_month_rate")), purchase_months
-    )
+    installment_months = np.minimum(active_months(param("installment_month_rate")), purchase_months)
     # A month with purchases has at least one purchase type.
     no_type = (purchase_months > 0) & (oneoff_months == 0) & (installment_months == 0)
     installment_months = np.where(no_type, 1, installment_months)
@@ -204,8 +202,12 @@ def write_customers(path: str | Path, n_rows: int, seed: int = 42) -> Path:
     finally:
         if writer is not None:
             writer.close()
-    if writer is None:  # zero rows: still a valid file with the header
-        pd.DataFrame(columns=list(CC_GENERAL_COLUMNS)).to_csv(tmp_path, index=False)
+    if writer is None:  # zero rows: still a valid file with the header / schema
+        empty = _generate_chunk(0, 0, seed, 0)[list(CC_GENERAL_COLUMNS)]
+        if path.suffix == ".parquet":
+            empty.to_parquet(tmp_path, index=False)
+        else:
+            empty.to_csv(tmp_path, index=False)
     tmp_path.replace(path)  # atomic: readers never see a half-written file
     return path
 

@@ -31,7 +31,7 @@ CC_GENERAL_COLUMNS: tuple[str, ...] = (CUSTOMER_ID_COLUMN, *CC_GENERAL_FEATURES)
 
 
 def sql_name(column: str) -> str:
-    """The snake_case name a CC GENERAL column gets in the warehouse (``CUST_ID`` -> ``customer_id``)."""
+    """Warehouse (snake_case) name of a CC GENERAL column: ``CUST_ID`` -> ``customer_id``."""
     return "customer_id" if column == CUSTOMER_ID_COLUMN else column.lower()
 
 

@@ -1,0 +1,42 @@
+# Front door of the project. `make build` sets everything up and builds the bundled sample;
+# `make test` runs the whole suite (lint, Python unit tests, dbt builds checked against pandas and
+# scikit-learn).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+export DBT_SEND_ANONYMOUS_USAGE_STATS := 0
+
+.PHONY: build install test lint format docs sample clean
+
+build: $(INSTALLED)  ## venv + pinned install + `dbt build` on the bundled sample
+	$(BIN)/dbt build
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements.txt constraints.txt python/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e python
+	touch $@
+
+test: lint  ## everything CI runs
+	$(BIN)/python -m pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check python models tests
+	$(BIN)/ruff format --check python models tests
+	$(BIN)/sqlfluff lint models tests/dbt
+
+format: $(INSTALLED)
+	$(BIN)/ruff format python models tests
+	$(BIN)/ruff check --fix python models tests
+
+docs: $(INSTALLED)  ## dbt docs (catalog of every model and column) into target/
+	$(BIN)/dbt docs generate
+
+sample: $(INSTALLED)  ## regenerate the bundled synthetic sample
+	$(BIN)/generate-customers --rows 5000 --seed 42 --out seeds/sample_customers.csv
+
+clean:
+	rm -rf target logs segmentation.duckdb segmentation.duckdb.wal .pytest_cache

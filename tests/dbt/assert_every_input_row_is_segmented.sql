@@ -1,0 +1,29 @@
+-- Row counts reconcile: every row of the input file is a customer in customer_segments.
+-- Returns one row (a failure) when the counts differ.
+with
+
+input_rows as (
+
+    select count(*) as n_input_rows from {{ ref('stg_cc_general__customers') }}
+
+),
+
+segmented_rows as (
+
+    select count(*) as n_segmented_customers from {{ ref('customer_segments') }}
+
+),
+
+compared as (
+
+    select
+        input_rows.n_input_rows,
+        segmented_rows.n_segmented_customers
+
+    from input_rows
+    cross join segmented_rows
+
+)
+
+select * from compared
+where n_input_rows <> n_segmented_customers

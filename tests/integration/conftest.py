@@ -1,0 +1,87 @@
+"""Fixtures that build the dbt project into throw-away DuckDB files and read the results."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DBT = Path(sys.executable).with_name("dbt")
+CC_GENERAL_CSV = Path(
+    os.environ.get("CC_GENERAL_CSV", PROJECT_DIR.parent / "shared" / "data" / "cc_general.csv")
+)
+
+
+@dataclass
+class Build:
+    """The result of one `dbt` invocation against its own DuckDB file."""
+
+    database: Path
+    returncode: int
+    output: str
+
+    def query(self, sql: str) -> pd.DataFrame:
+        with duckdb.connect(str(self.database), read_only=True) as con:
+            return con.sql(sql).df()
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self.query(f"select * from main.{name}")
+
+
+def run_dbt(
+    args: list[str], database: Path, variables: dict | None = None, check: bool = True
+) -> Build:
+    """Run dbt in the project directory with its own database, target and log folders."""
+    work = database.parent
+    command = [str(DBT), *args, "--target-path", str(work / "target"), "--log-path", str(work)]
+    if variables:
+        command += ["--vars", json.dumps(variables)]
+    env = {**os.environ, "SEGMENTATION_DB": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "0"}
+    result = subprocess.run(
+        command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    build = Build(database, result.returncode, result.stdout + result.stderr)
+    if check and result.returncode != 0:
+        raise AssertionError(f"dbt {' '.join(args)} failed:\n{build.output[-6000:]}")
+    return build
+
+
+@pytest.fixture(scope="session")
+def dbt_runner(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Build]:
+    """`dbt_runner(args, variables=None, check=True)` runs dbt into a fresh database file."""
+
+    def runner(args: list[str], variables: dict | None = None, check: bool = True) -> Build:
+        database = tmp_path_factory.mktemp("dbt") / "segmentation.duckdb"
+        return run_dbt(args, database, variables, check)
+
+    return runner
+
+
+@pytest.fixture(scope="session")
+def cc_general_csv() -> Path:
+    """The real CC GENERAL file beside the checkout; required in CI, skipped locally if absent."""
+    if not CC_GENERAL_CSV.is_file():
+        message = f"CC GENERAL data not found at {CC_GENERAL_CSV}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (required when CI=true)")
+        pytest.skip(message)
+    return CC_GENERAL_CSV
+
+
+@pytest.fixture(scope="session")
+def cc_general_build(dbt_runner: Callable[..., Build], cc_general_csv: Path) -> Build:
+    return dbt_runner(["build"], {"customers_csv": str(cc_general_csv)})
+
+
+@pytest.fixture(scope="session")
+def sample_build(dbt_runner: Callable[..., Build]) -> Build:
+    return dbt_runner(["build"])
