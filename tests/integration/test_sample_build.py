@@ -54,7 +54,8 @@ def test_sample_segments_recover_the_generator_archetypes(sample_build) -> None:
 
 
 def test_median_imputation_matches_pandas(dbt_runner) -> None:
-    build = dbt_runner(["build", "--select", "+int_customers_imputed"], {"imputation": "median"})
+    selection = ["--select", "+int_customers_imputed", "--indirect-selection", "cautious"]
+    build = dbt_runner(["build", *selection], {"imputation": "median"})
     values = build.table("int_feature_imputation_values").set_index("feature_name")
     raw = pd.read_csv(SAMPLE_CSV).rename(columns=sql_name)[FEATURES]
     medians = raw.median()
