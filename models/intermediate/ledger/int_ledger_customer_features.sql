@@ -34,7 +34,7 @@ accounts as (
 
 customer_ids as (
 
-    select customer_id from transactions
+    select distinct customer_id from transactions
     {%- if has_accounts %}
     union
     select customer_id from accounts
