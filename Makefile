@@ -37,6 +37,9 @@ docs: $(INSTALLED)  ## dbt docs (catalog of every model and column) into target/
 
 sample: $(INSTALLED)  ## regenerate the bundled synthetic sample
 	$(BIN)/generate-customers --rows 5000 --seed 42 --out seeds/sample_customers.csv
+	$(BIN)/generate-ledger --customers 1000 --seed 42 --out-dir /tmp/segmentation-ledger-sample
+	cp /tmp/segmentation-ledger-sample/accounts.csv seeds/sample_ledger_accounts.csv
+	cp /tmp/segmentation-ledger-sample/transactions.csv seeds/sample_ledger_transactions.csv
 
 clean:
 	rm -rf target logs segmentation.duckdb segmentation.duckdb.wal .pytest_cache

@@ -126,8 +126,11 @@ def _ledger_chunk(
 
     ids = np.array([f"L{first_customer + 10001 + i}" for i in range(n_customers)])
     # account age in months: most accounts are older than a year
-    age_months = np.where(rng.random(n_customers) < 0.85, rng.integers(12, 96, n_customers),
-                          rng.integers(1, 12, n_customers))  # fmt: skip
+    age_months = np.where(
+        rng.random(n_customers) < 0.85,
+        rng.integers(12, 96, n_customers),
+        rng.integers(1, 12, n_customers),
+    )
     months = _month_starts(as_of)
     month_start_ts = np.array([np.datetime64(m, "s") for m in months])
     month_len_s = np.array(
@@ -197,8 +200,10 @@ def _ledger_chunk(
     monthly = spend.assign(month=spend["transaction_ts"].to_numpy().astype("datetime64[M]"))
     monthly = monthly.groupby(["customer_id", "month"], as_index=False)["amount"].sum()
     n_pay = len(monthly)
-    pay_ts = (monthly["month"].to_numpy().astype("datetime64[s]")
-              + np.timedelta64(27 * 86400, "s") + rng.integers(0, 86400, n_pay).astype("timedelta64[s]"))  # fmt: skip
+    pay_offset = np.timedelta64(27 * 86400, "s") + rng.integers(0, 86400, n_pay).astype(
+        "timedelta64[s]"
+    )
+    pay_ts = monthly["month"].to_numpy().astype("datetime64[s]") + pay_offset
     payments = pd.DataFrame(
         {
             "customer_id": monthly["customer_id"].to_numpy(),
@@ -212,8 +217,10 @@ def _ledger_chunk(
     transactions = transactions[transactions["transaction_ts"] < np.datetime64(as_of, "s")]
     transactions = transactions.sort_values(["customer_id", "transaction_ts"], kind="stable")
 
-    credit_limit = np.clip(np.round(param("credit_limit") * np.exp(0.45 * rng.standard_normal(n_customers)) / 50) * 50, 300, 30000)  # fmt: skip
-    balance = np.round(np.minimum(param("balance") * np.exp(0.9 * rng.standard_normal(n_customers)), credit_limit * 1.2), 2)  # fmt: skip
+    limit_draw = param("credit_limit") * np.exp(0.45 * rng.standard_normal(n_customers))
+    credit_limit = np.clip(np.round(limit_draw / 50) * 50, 300, 30000)
+    balance_draw = param("balance") * np.exp(0.9 * rng.standard_normal(n_customers))
+    balance = np.round(np.minimum(balance_draw, credit_limit * 1.2), 2)
     as_of_ts = np.datetime64(as_of, "D")
     opened_at = as_of_ts - (age_months * 30 + rng.integers(0, 30, n_customers)).astype(
         "timedelta64[D]"
