@@ -26,7 +26,9 @@ test: lint  ## everything CI runs
 lint: $(INSTALLED)
 	$(BIN)/ruff check python models tests
 	$(BIN)/ruff format --check python models tests
-	$(BIN)/sqlfluff lint models tests/dbt
+	SEGMENTATION_DB=target/lint.duckdb $(BIN)/sqlfluff lint models tests/dbt
+	SEGMENTATION_DB=target/lint.duckdb $(BIN)/sqlfluff lint --config tests/sqlfluff_ledger.cfg \
+		models/staging/ledger models/intermediate/ledger models/marts/ledger
 
 format: $(INSTALLED)
 	$(BIN)/ruff format python models tests

@@ -39,12 +39,10 @@
         {"name": "avg_purchase_amount", "numerator": "purchases", "denominator": "purchases_trx"},
     ] %}
     {%- set base = base_feature_columns() %}
-    {%- set available = [] %}
-    {%- for definition in definitions %}
-        {%- if definition.numerator in base and definition.denominator in base %}
-            {%- do available.append(definition) %}
-        {%- endif %}
-    {%- endfor %}
+    {%- set available = definitions
+        | selectattr("numerator", "in", base)
+        | selectattr("denominator", "in", base)
+        | list %}
     {{ return(available) }}
 {% endmacro %}
 
@@ -84,11 +82,11 @@
 
 {#- Every feature name the project knows, for any input format (persona rules may use any). -#}
 {% macro known_feature_names() %}
-    {%- set names = cc_general_columns() | map(attribute="name") | list + ledger_feature_columns() %}
-    {%- for name in ["monthly_avg_purchases", "monthly_avg_cash_advance", "limit_usage",
-                     "payment_to_minimum_ratio", "payment_to_balance_ratio",
-                     "avg_purchase_amount"] %}
-        {%- do names.append(name) %}
-    {%- endfor %}
+    {%- set engineered = [
+        "monthly_avg_purchases", "monthly_avg_cash_advance", "limit_usage",
+        "payment_to_minimum_ratio", "payment_to_balance_ratio", "avg_purchase_amount",
+    ] %}
+    {%- set names = cc_general_columns() | map(attribute="name") | list
+        + ledger_feature_columns() + engineered %}
     {{ return(names | unique | list) }}
 {% endmacro %}

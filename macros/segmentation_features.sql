@@ -19,10 +19,7 @@
             "var 'feature_set' must be a set name or a list of feature names") }}
     {%- endif %}
     {%- set available = available_features() %}
-    {%- set unknown = [] %}
-    {%- for feature in features %}
-        {%- if feature not in available %}{% do unknown.append(feature | string) %}{% endif %}
-    {%- endfor %}
+    {%- set unknown = features | map("string") | reject("in", available) | list %}
     {%- if unknown %}
         {{ exceptions.raise_compiler_error(
             "unknown feature(s) for input_format '" ~ var("input_format") ~ "': "
@@ -35,34 +32,34 @@
     {{ return(features) }}
 {% endmacro %}
 
-{#- Per model feature, the transform applied before scaling: none | log1p | winsorize. Defaults:
-    log1p for money columns in the `engineered` and `transactions` sets, none otherwise; var
-    `feature_transforms` ({feature: transform}) overrides per feature. -#}
-{% macro feature_transforms() %}
+{#- The transform applied to one model feature before scaling: none | log1p | winsorize.
+    Defaults: log1p for money columns in the `engineered` and `transactions` sets, none otherwise;
+    var `feature_transforms` ({feature: transform}) overrides per feature. The whole mapping is
+    validated here (every key a model feature, every value a known transform). -#}
+{% macro feature_transform(feature) %}
     {%- set features = segmentation_features() %}
     {%- set overrides = var("feature_transforms") or {} %}
     {%- if overrides is not mapping %}
         {{ exceptions.raise_compiler_error(
             "var 'feature_transforms' must be a mapping {feature: none|log1p|winsorize}") }}
     {%- endif %}
-    {%- set log_money = var("feature_set") in ["engineered", "transactions"] %}
-    {%- set transforms = {} %}
-    {%- for feature in features %}
-        {%- set default = "log1p" if log_money and feature in money_features() else "none" %}
-        {%- do transforms.update({feature: default}) %}
-    {%- endfor %}
-    {%- for feature, transform in overrides.items() %}
-        {%- if feature not in features %}
+    {%- for name, transform in overrides.items() %}
+        {%- if name not in features %}
             {{ exceptions.raise_compiler_error(
-                "var 'feature_transforms' names '" ~ feature ~ "', which is not a model feature ("
+                "var 'feature_transforms' names '" ~ name ~ "', which is not a model feature ("
                 ~ features | join(", ") ~ ")") }}
         {%- endif %}
         {%- if transform not in ["none", "log1p", "winsorize"] %}
             {{ exceptions.raise_compiler_error(
-                "transform for '" ~ feature ~ "' must be none, log1p or winsorize, got '"
+                "transform for '" ~ name ~ "' must be none, log1p or winsorize, got '"
                 ~ transform ~ "'") }}
         {%- endif %}
-        {%- do transforms.update({feature: transform}) %}
     {%- endfor %}
-    {{ return(transforms) }}
+    {%- if feature in overrides %}
+        {{ return(overrides[feature]) }}
+    {%- elif var("feature_set") in ["engineered", "transactions"] and feature in money_features() %}
+        {{ return("log1p") }}
+    {%- else %}
+        {{ return("none") }}
+    {%- endif %}
 {% endmacro %}

@@ -1,7 +1,6 @@
 -- Every customer's imputed and engineered features, and the model features' scaled values
 -- z_<feature> = (transform(value) - feature_center) / feature_scale.
 {%- set features = segmentation_features() %}
-{%- set transforms = feature_transforms() %}
 
 with
 
@@ -32,9 +31,7 @@ standardized as (
 
     select
         {% for feature in features -%}
-            ({{ transformed_feature(feature, transforms[feature], "customers.", "parameters.") }}
-            - parameters.center__{{ feature }})
-            / parameters.scale__{{ feature }} as z_{{ feature }},
+            {{ scaled_feature(feature, "customers.", "parameters.") }} as z_{{ feature }},
         {% endfor %}
         customers.*
 

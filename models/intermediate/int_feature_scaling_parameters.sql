@@ -8,7 +8,6 @@
 -- robust) or its value minus the min (minmax). feature_mean and feature_stddev describe the
 -- transformed feature whatever the scaling.
 {%- set features = segmentation_features() %}
-{%- set transforms = feature_transforms() %}
 {%- set scaling = var("scaling") %}
 {%- if scaling not in ["standard", "robust", "minmax"] %}
     {{ exceptions.raise_compiler_error(
@@ -35,7 +34,7 @@ bounds as (
 
     select
         {% for feature in features -%}
-            {% if transforms[feature] == "winsorize" -%}
+            {% if feature_transform(feature) == "winsorize" -%}
                 {{ quantile(feature, low_q) }} as lower__{{ feature }},
                 {{ quantile(feature, high_q) }} as upper__{{ feature }},
             {%- else -%}
@@ -53,7 +52,7 @@ transformed as (
 
     select
         {% for feature in features -%}
-            {{ transformed_feature(feature, transforms[feature], "customers.", "bounds.") }}
+            {{ transformed_feature(feature, "customers.", "bounds.") }}
                 as {{ feature }},
         {% endfor %}
         customers.customer_id
@@ -116,7 +115,7 @@ transforms as (
     {% for feature in features -%}
         select
             '{{ feature }}' as feature_name,
-            '{{ transforms[feature] }}' as transform
+            '{{ feature_transform(feature) }}' as transform_method
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
@@ -126,10 +125,10 @@ final as (
 
     select
         unpivoted.feature_name,
-        transforms.transform,
-        case when transforms.transform = 'winsorize' then bounds_unpivoted.lower_bound end
+        transforms.transform_method,
+        case when transforms.transform_method = 'winsorize' then bounds_unpivoted.lower_bound end
             as lower_bound,
-        case when transforms.transform = 'winsorize' then bounds_unpivoted.upper_bound end
+        case when transforms.transform_method = 'winsorize' then bounds_unpivoted.upper_bound end
             as upper_bound,
         '{{ scaling }}' as scaling_method,
         unpivoted.feature_center,

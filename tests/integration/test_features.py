@@ -86,9 +86,9 @@ def test_engineered_set_with_robust_scaling_and_winsorizing(dbt_runner):
     params = params.loc[ENGINEERED_SET]
     np.testing.assert_allclose(params["feature_center"], scaler.center_, rtol=1e-10)
     np.testing.assert_allclose(params["feature_scale"], scaler.scale_, rtol=1e-10)
-    assert params.loc["balance", "transform"] == "winsorize"
-    assert params.loc["payments", "transform"] == "none"
-    assert params.loc["purchases", "transform"] == "log1p"
+    assert params.loc["balance", "transform_method"] == "winsorize"
+    assert params.loc["payments", "transform_method"] == "none"
+    assert params.loc["purchases", "transform_method"] == "log1p"
     standardized = build.table("int_customers_standardized").set_index("customer_id")
     z = standardized.loc[frame.index, [f"z_{f}" for f in ENGINEERED_SET]].to_numpy()
     np.testing.assert_allclose(z, scaler.transform(transformed), rtol=1e-9, atol=1e-9)

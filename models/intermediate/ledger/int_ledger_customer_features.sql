@@ -9,6 +9,7 @@
 -- diversity_score: Shannon entropy (natural log) of the customer's category spend shares.
 {%- set window = ledger_window() %}
 {%- set has_accounts = (var("accounts_csv") or "") != "" %}
+{%- set as_of_date = "cast('" ~ window.as_of ~ "' as date)" %}
 
 with
 
@@ -25,19 +26,19 @@ category_spend as (
 ),
 
 {% if has_accounts -%}
-accounts as (
+    accounts as (
 
-    select * from {{ ref('stg_ledger__accounts') }}
+        select * from {{ ref('stg_ledger__accounts') }}
 
-),
+    ),
 {%- endif %}
 
 customer_ids as (
 
     select distinct customer_id from transactions
-    {%- if has_accounts %}
-    union
-    select customer_id from accounts
+    {% if has_accounts -%}
+        union
+        select customer_id from accounts
     {%- endif %}
 
 ),
@@ -87,14 +88,14 @@ joined as (
 
     select
         customer_ids.customer_id,
-        {%- if has_accounts %}
-        accounts.balance,
-        accounts.credit_limit,
-        coalesce(accounts.opened_on, activity.first_activity_month) as tenure_start,
-        {%- else %}
-        cast(null as double) as balance,
-        cast(null as double) as credit_limit,
-        activity.first_activity_month as tenure_start,
+        {% if has_accounts -%}
+            accounts.balance,
+            accounts.credit_limit,
+            coalesce(accounts.opened_on, activity.first_activity_month) as tenure_start,
+        {%- else -%}
+            cast(null as double) as balance,
+            cast(null as double) as credit_limit,
+            activity.first_activity_month as tenure_start,
         {%- endif %}
         coalesce(activity.purchases, 0) as purchases,
         coalesce(activity.oneoff_purchases, 0) as oneoff_purchases,
@@ -107,17 +108,15 @@ joined as (
         coalesce(activity.oneoff_months, 0) as oneoff_months,
         coalesce(activity.installment_months, 0) as installment_months,
         coalesce(activity.cash_advance_months, 0) as cash_advance_months,
-        coalesce(
-            {{ days_between("activity.last_purchase_at", "cast('" ~ window.as_of ~ "' as date)") }},
-            {{ window.days }}
-        ) as recency_days,
+        coalesce({{ days_between("activity.last_purchase_at", as_of_date) }}, {{ window.days }})
+            as recency_days,
         coalesce(diversity.n_distinct_categories, 0) as n_distinct_categories,
         coalesce(diversity.diversity_score, 0) as diversity_score
 
     from customer_ids
-    {%- if has_accounts %}
-    left join accounts
-        on customer_ids.customer_id = accounts.customer_id
+    {% if has_accounts -%}
+        left join accounts
+            on customer_ids.customer_id = accounts.customer_id
     {%- endif %}
     left join activity
         on customer_ids.customer_id = activity.customer_id
@@ -130,15 +129,7 @@ with_tenure as (
 
     select
         *,
-        least(
-            12,
-            greatest(
-                1,
-                (year(cast('{{ window.as_of }}' as date)) * 12
-                    + month(cast('{{ window.as_of }}' as date)))
-                - (year(tenure_start) * 12 + month(tenure_start))
-            )
-        ) as tenure
+        least(12, greatest(1, {{ months_between("tenure_start", as_of_date) }})) as tenure
 
     from joined
 
