@@ -26,7 +26,9 @@ test: lint  ## everything CI runs
 lint: $(INSTALLED)
 	$(BIN)/ruff check python models tests
 	$(BIN)/ruff format --check python models tests
-	$(BIN)/sqlfluff lint models tests/dbt
+	SEGMENTATION_DB=target/lint.duckdb $(BIN)/sqlfluff lint models tests/dbt
+	SEGMENTATION_DB=target/lint.duckdb $(BIN)/sqlfluff lint --config tests/sqlfluff_ledger.cfg \
+		models/staging/ledger models/intermediate/ledger models/marts/ledger
 
 format: $(INSTALLED)
 	$(BIN)/ruff format python models tests
@@ -37,6 +39,9 @@ docs: $(INSTALLED)  ## dbt docs (catalog of every model and column) into target/
 
 sample: $(INSTALLED)  ## regenerate the bundled synthetic sample
 	$(BIN)/generate-customers --rows 5000 --seed 42 --out seeds/sample_customers.csv
+	$(BIN)/generate-ledger --customers 1000 --seed 42 --out-dir /tmp/segmentation-ledger-sample
+	cp /tmp/segmentation-ledger-sample/accounts.csv seeds/sample_ledger_accounts.csv
+	cp /tmp/segmentation-ledger-sample/transactions.csv seeds/sample_ledger_transactions.csv
 
 clean:
 	rm -rf target logs segmentation.duckdb segmentation.duckdb.wal .pytest_cache

@@ -1,11 +1,11 @@
 -- Every customer with missing feature values filled from int_feature_imputation_values.
-{%- set features = segmentation_features() %}
+{%- set features = base_feature_columns() %}
 
 with
 
 customers as (
 
-    select * from {{ ref('stg_cc_general__customers') }}
+    select * from {{ ref('int_customers_base_features') }}
 
 ),
 

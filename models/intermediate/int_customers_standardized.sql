@@ -1,11 +1,12 @@
--- Every customer's imputed features and their standardized values z = (x - mean) / scale.
+-- Every customer's imputed and engineered features, and the model features' scaled values
+-- z_<feature> = (transform(value) - feature_center) / feature_scale.
 {%- set features = segmentation_features() %}
 
 with
 
 customers as (
 
-    select * from {{ ref('int_customers_imputed') }}
+    select * from {{ ref('int_customers_engineered') }}
 
 ),
 
@@ -18,8 +19,10 @@ scaling_parameters as (
 parameters as (
 
     select
-        {{ pivot_feature_values("feature_mean", features, prefix="mean__") }},
-        {{ pivot_feature_values("feature_scale", features, prefix="scale__") }}
+        {{ pivot_feature_values("feature_center", features, prefix="center__") }},
+        {{ pivot_feature_values("feature_scale", features, prefix="scale__") }},
+        {{ pivot_feature_values("lower_bound", features, prefix="lower__") }},
+        {{ pivot_feature_values("upper_bound", features, prefix="upper__") }}
     from scaling_parameters
 
 ),
@@ -28,8 +31,7 @@ standardized as (
 
     select
         {% for feature in features -%}
-            (customers.{{ feature }} - parameters.mean__{{ feature }})
-            / parameters.scale__{{ feature }} as z_{{ feature }},
+            {{ scaled_feature(feature, "customers.", "parameters.") }} as z_{{ feature }},
         {% endfor %}
         customers.*
 

@@ -5,13 +5,13 @@
     {{ exceptions.raise_compiler_error(
         "var 'imputation' must be 'mean' or 'median', got '" ~ method ~ "'") }}
 {%- endif %}
-{%- set features = segmentation_features() %}
+{%- set features = base_feature_columns() %}
 
 with
 
 customers as (
 
-    select * from {{ ref('stg_cc_general__customers') }}
+    select * from {{ ref('int_customers_base_features') }}
 
 ),
 

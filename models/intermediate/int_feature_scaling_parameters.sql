@@ -1,13 +1,64 @@
--- StandardScaler parameters of every feature, fitted on the imputed data: the mean and the
--- population standard deviation (ddof = 0, as scikit-learn). A constant feature gets scale 1,
--- as in scikit-learn, so its standardized value is 0 for everybody.
+-- How each model feature becomes the value k-means sees: its transform (var feature_transforms:
+-- none | log1p | winsorize, with the winsorizing bounds at var winsorize_quantiles) and its
+-- scaling (var scaling), fitted on the imputed, engineered customers:
+--   standard: center = mean, scale = population standard deviation (ddof 0, as StandardScaler)
+--   robust:   center = median, scale = interquartile range (as RobustScaler)
+--   minmax:   center = min, scale = max - min (as MinMaxScaler; z lands in [0, 1])
+-- A zero scale becomes 1, as in scikit-learn, so a constant feature is 0 for everybody (standard,
+-- robust) or its value minus the min (minmax). feature_mean and feature_stddev describe the
+-- transformed feature whatever the scaling.
 {%- set features = segmentation_features() %}
+{%- set scaling = var("scaling") %}
+{%- if scaling not in ["standard", "robust", "minmax"] %}
+    {{ exceptions.raise_compiler_error(
+        "var 'scaling' must be standard, robust or minmax, got '" ~ scaling ~ "'") }}
+{%- endif %}
+{%- set quantiles = var("winsorize_quantiles") %}
+{%- if quantiles is string or quantiles | length != 2
+    or not (0 <= quantiles[0] | float < quantiles[1] | float <= 1) %}
+    {{ exceptions.raise_compiler_error(
+        "var 'winsorize_quantiles' must be [low, high] with 0 <= low < high <= 1, got "
+        ~ quantiles) }}
+{%- endif %}
+{%- set low_q, high_q = quantiles[0] | float, quantiles[1] | float %}
 
 with
 
 customers as (
 
-    select * from {{ ref('int_customers_imputed') }}
+    select * from {{ ref('int_customers_engineered') }}
+
+),
+
+bounds as (
+
+    select
+        {% for feature in features -%}
+            {% if feature_transform(feature) == "winsorize" -%}
+                {{ quantile(feature, low_q) }} as lower__{{ feature }},
+                {{ quantile(feature, high_q) }} as upper__{{ feature }},
+            {%- else -%}
+                cast(null as double) as lower__{{ feature }},
+                cast(null as double) as upper__{{ feature }},
+            {%- endif %}
+        {% endfor %}
+        count(*) as n_customers
+
+    from customers
+
+),
+
+transformed as (
+
+    select
+        {% for feature in features -%}
+            {{ transformed_feature(feature, "customers.", "bounds.") }}
+                as {{ feature }},
+        {% endfor %}
+        customers.customer_id
+
+    from customers
+    cross join bounds
 
 ),
 
@@ -17,10 +68,21 @@ aggregated as (
         {% for feature in features -%}
             avg({{ feature }}) as mean__{{ feature }},
             stddev_pop({{ feature }}) as stddev__{{ feature }},
+            {% if scaling == "robust" -%}
+                {{ median(feature) }} as center__{{ feature }},
+                {{ quantile(feature, 0.75) }} - {{ quantile(feature, 0.25) }}
+                    as spread__{{ feature }},
+            {%- elif scaling == "minmax" -%}
+                min({{ feature }}) as center__{{ feature }},
+                max({{ feature }}) - min({{ feature }}) as spread__{{ feature }},
+            {%- else -%}
+                avg({{ feature }}) as center__{{ feature }},
+                stddev_pop({{ feature }}) as spread__{{ feature }},
+            {%- endif %}
         {% endfor %}
         count(*) as n_customers
 
-    from customers
+    from transformed
 
 ),
 
@@ -29,22 +91,60 @@ unpivoted as (
     {{ unpivot_feature_columns(
         "aggregated",
         features,
-        {"feature_mean": "mean__", "feature_stddev": "stddev__"},
+        {
+            "feature_mean": "mean__",
+            "feature_stddev": "stddev__",
+            "feature_center": "center__",
+            "feature_spread": "spread__",
+        },
         keep_columns=["n_customers"],
     ) }}
+
+),
+
+bounds_unpivoted as (
+
+    {{ unpivot_feature_columns(
+        "bounds", features, {"lower_bound": "lower__", "upper_bound": "upper__"}
+    ) }}
+
+),
+
+transforms as (
+
+    {% for feature in features -%}
+        select
+            '{{ feature }}' as feature_name,
+            '{{ feature_transform(feature) }}' as transform_method
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
 final as (
 
     select
-        feature_name,
-        feature_mean,
-        feature_stddev,
-        case when feature_stddev = 0 then 1.0 else feature_stddev end as feature_scale,
-        n_customers
+        unpivoted.feature_name,
+        transforms.transform_method,
+        case when transforms.transform_method = 'winsorize' then bounds_unpivoted.lower_bound end
+            as lower_bound,
+        case when transforms.transform_method = 'winsorize' then bounds_unpivoted.upper_bound end
+            as upper_bound,
+        '{{ scaling }}' as scaling_method,
+        unpivoted.feature_center,
+        case
+            when unpivoted.feature_spread = 0 or unpivoted.feature_spread is null then 1.0
+            else unpivoted.feature_spread
+        end as feature_scale,
+        unpivoted.feature_mean,
+        unpivoted.feature_stddev,
+        unpivoted.n_customers
 
     from unpivoted
+    inner join transforms
+        on unpivoted.feature_name = transforms.feature_name
+    inner join bounds_unpivoted
+        on unpivoted.feature_name = bounds_unpivoted.feature_name
 
 )
 

@@ -1,6 +1,8 @@
 -- The table analysts query: one row per customer with their segment, persona name, distance to
--- the segment centroid, PCA coordinates for plots, and the imputed features the model used.
-{%- set features = segmentation_features() %}
+-- the segment centroid, PCA coordinates for plots, the 17 CC GENERAL columns after imputation
+-- (NULL where a ledger input cannot derive them) and the purchase type.
+{%- set columns = cc_general_columns() | map(attribute="name") | list %}
+{%- set delivered = base_feature_columns() %}
 
 with
 
@@ -25,9 +27,14 @@ final as (
         scores.distance_to_centroid,
         scores.pc1,
         scores.pc2,
-        {% for feature in features -%}
-            scores.{{ feature }},
+        {% for column in columns -%}
+            {% if column in delivered -%}
+                scores.{{ column }},
+            {%- else -%}
+                cast(null as double) as {{ column }},
+            {%- endif %}
         {% endfor %}
+        scores.purchase_type,
         scores.n_imputed_values
 
     from scores

@@ -1,6 +1,7 @@
 -- The segment profile table of the notebook (groupby(segment).mean()), in long form: one row
--- per segment and feature, with raw (imputed) and standardized means and the overall mean for
--- comparison. Pivot in BI for a heatmap or a wide table.
+-- per segment and profile feature (input and engineered features), with the mean after
+-- imputation, the mean in standard deviations from the average customer, and the overall mean.
+-- Pivot in BI for a heatmap or a wide table.
 
 with
 
@@ -16,12 +17,6 @@ personas as (
 
 ),
 
-scaling_parameters as (
-
-    select * from {{ ref('int_feature_scaling_parameters') }}
-
-),
-
 final as (
 
     select
@@ -32,13 +27,11 @@ final as (
         personas.share_of_customers,
         feature_means.mean_value,
         feature_means.mean_standardized_value,
-        scaling_parameters.feature_mean as overall_mean_value
+        feature_means.overall_mean_value
 
     from feature_means
     inner join personas
         on feature_means.segment_id = personas.segment_id
-    inner join scaling_parameters
-        on feature_means.feature_name = scaling_parameters.feature_name
 
 )
 

@@ -1,7 +1,9 @@
--- Per segment and feature: the mean imputed (raw) value and the mean standardized value of
--- the customers scored into the segment, with the segment's size. The basis of profiles and
--- personas.
-{%- set features = segmentation_features() %}
+-- Per segment and profile feature (every input and engineered feature, not only the model's):
+-- the segment's mean value after imputation, the overall mean and population standard deviation,
+-- and the segment mean in standard deviations from the overall mean,
+-- (segment mean - overall mean) / overall stddev (the mean z-score; a constant feature gets 0).
+-- The basis of profiles and personas, independent of the model's transforms and scaling.
+{%- set features = available_features() %}
 
 with
 
@@ -17,7 +19,6 @@ segment_means as (
         segment_id,
         {% for feature in features -%}
             avg({{ feature }}) as mean__{{ feature }},
-            avg(z_{{ feature }}) as mean_z__{{ feature }},
         {% endfor %}
         count(*) as n_customers
 
@@ -26,20 +27,56 @@ segment_means as (
 
 ),
 
-unpivoted as (
+overall as (
+
+    select
+        {% for feature in features -%}
+            avg({{ feature }}) as mean__{{ feature }},
+            stddev_pop({{ feature }}) as stddev__{{ feature }},
+        {% endfor %}
+        count(*) as n_customers
+
+    from scores
+
+),
+
+segment_unpivoted as (
 
     {{ unpivot_feature_columns(
         "segment_means",
         features,
-        {"mean_value": "mean__", "mean_standardized_value": "mean_z__"},
+        {"mean_value": "mean__"},
         keep_columns=["segment_id", "n_customers"],
+    ) }}
+
+),
+
+overall_unpivoted as (
+
+    {{ unpivot_feature_columns(
+        "overall", features, {"overall_mean_value": "mean__", "overall_stddev": "stddev__"}
     ) }}
 
 ),
 
 final as (
 
-    select * from unpivoted
+    select
+        segment_unpivoted.segment_id,
+        segment_unpivoted.feature_name,
+        segment_unpivoted.n_customers,
+        segment_unpivoted.mean_value,
+        (segment_unpivoted.mean_value - overall_unpivoted.overall_mean_value)
+        / case
+            when overall_unpivoted.overall_stddev = 0 then 1.0
+            else overall_unpivoted.overall_stddev
+        end as mean_standardized_value,
+        overall_unpivoted.overall_mean_value,
+        overall_unpivoted.overall_stddev
+
+    from segment_unpivoted
+    inner join overall_unpivoted
+        on segment_unpivoted.feature_name = overall_unpivoted.feature_name
 
 )
 

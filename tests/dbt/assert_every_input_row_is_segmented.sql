@@ -1,10 +1,10 @@
--- Row counts reconcile: every row of the input file is a customer in customer_segments.
+-- Row counts reconcile: every input customer is a customer in customer_segments.
 -- Returns one row (a failure) when the counts differ.
 with
 
 input_rows as (
 
-    select count(*) as n_input_rows from {{ ref('stg_cc_general__customers') }}
+    select count(*) as n_input_rows from {{ ref('int_customers_base_features') }}
 
 ),
 
