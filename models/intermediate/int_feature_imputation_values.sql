@@ -11,7 +11,7 @@ with
 
 customers as (
 
-    select * from {{ ref('stg_cc_general__customers') }}
+    select * from {{ ref('int_customers_validated') }}
 
 ),
 

@@ -1,10 +1,10 @@
--- Row counts reconcile: every row of the input file is a customer in customer_segments.
--- Returns one row (a failure) when the counts differ.
+-- Row counts reconcile: every clean input row (int_customers_validated) is a customer in
+-- customer_segments. Returns one row (a failure) when the counts differ.
 with
 
-input_rows as (
+clean_rows as (
 
-    select count(*) as n_input_rows from {{ ref('stg_cc_general__customers') }}
+    select count(*) as n_clean_rows from {{ ref('int_customers_validated') }}
 
 ),
 
@@ -17,13 +17,13 @@ segmented_rows as (
 compared as (
 
     select
-        input_rows.n_input_rows,
+        clean_rows.n_clean_rows,
         segmented_rows.n_segmented_customers
 
-    from input_rows
+    from clean_rows
     cross join segmented_rows
 
 )
 
 select * from compared
-where n_input_rows <> n_segmented_customers
+where n_clean_rows <> n_segmented_customers

@@ -1,0 +1,29 @@
+{#- The input path (var `customers_csv`), safe to put in a SQL string literal. Raises a clear
+    error for a value that is not a plain path (see customers_csv_path_error). The source
+    definition renders the path only through this macro. -#}
+{% macro customers_csv_path() %}
+    {%- set value = var("customers_csv") -%}
+    {%- set problem = customers_csv_path_error(value) -%}
+    {%- if problem -%}
+        {{ exceptions.raise_compiler_error(problem) }}
+    {%- endif -%}
+    {{ return(value | string) }}
+{% endmacro %}
+
+{#- The problem with a candidate `customers_csv` value, or an empty string when it is usable:
+    it must be a non-empty string without quotes, backticks, semicolons or control characters
+    (so it can never end a SQL string literal), naming a .csv file (optionally .csv.gz). -#}
+{% macro customers_csv_path_error(value) %}
+    {%- if value is not string or value | trim == "" -%}
+        {{ return("var 'customers_csv' must be the path of a CSV file, got '" ~ value ~ "'") }}
+    {%- endif -%}
+    {%- if modules.re.search("['\"`;\\x00-\\x1f\\x7f]", value) -%}
+        {{ return("var 'customers_csv' must be a plain file path without quotes, backticks, "
+            ~ "semicolons or control characters, got: " ~ value) }}
+    {%- endif -%}
+    {%- if not modules.re.search("[.]csv([.]gz)?$", value.lower()) -%}
+        {{ return("var 'customers_csv' must name a .csv (or .csv.gz) file, got '"
+            ~ value ~ "'") }}
+    {%- endif -%}
+    {{ return("") }}
+{% endmacro %}
