@@ -1,20 +1,22 @@
 {#- SQL expression: the reason code of the first check the value of `column` fails, or NULL.
-    `<column>_text` is the trimmed text from the file (NULL when empty) and `<column>` its
-    double value (NULL when empty or not a number). Order: non_numeric_value, non_finite_value,
+    `prefix` qualifies the columns (e.g. "customers."). `<column>_text` is the trimmed text
+    from the file (NULL when empty), `<column>` its double value (NULL when empty or not a
+    number). Order: non_numeric_value, non_finite_value,
     then the range check of the column's kind (see cc_general_validation_rules). -#}
-{% macro column_issue_code(column) %}
+{% macro column_issue_code(column, prefix="") %}
+    {%- set value = prefix ~ column -%}
     {%- set rules = cc_general_validation_rules() -%}
     case
-        when {{ column }}_text is not null and {{ column }} is null then 'non_numeric_value'
-        when {{ is_not_finite(column) }} then 'non_finite_value'
+        when {{ value }}_text is not null and {{ value }} is null then 'non_numeric_value'
+        when {{ is_not_finite(value) }} then 'non_finite_value'
         {%- if column in rules.amount_columns %}
-        when {{ column }} < 0 then 'negative_amount'
+        when {{ value }} < 0 then 'negative_amount'
         {%- elif column in rules.count_columns %}
-        when {{ column }} < 0 then 'negative_count'
+        when {{ value }} < 0 then 'negative_count'
         {%- elif column in rules.frequency_columns %}
-        when {{ column }} < 0 or {{ column }} > 1 then 'frequency_out_of_range'
+        when {{ value }} < 0 or {{ value }} > 1 then 'frequency_out_of_range'
         {%- elif column in rules.tenure_columns %}
-        when {{ column }} < 1 or {{ column }} > 12 or {{ column }} <> floor({{ column }})
+        when {{ value }} < 1 or {{ value }} > 12 or {{ value }} <> floor({{ value }})
             then 'tenure_out_of_range'
         {%- endif %}
     end

@@ -1,9 +1,8 @@
 -- Every finding of row-level validation: one row per input row, reason code and column. A row
--- is either quarantined (left out of the segmentation, `action` = 'quarantined') or kept with a
--- warning (`action` = 'kept': every finding on it is a check listed in var
+-- is either quarantined (left out of the segmentation, `row_action` = 'quarantined') or kept with a
+-- warning (`row_action` = 'kept': every finding on it is a check listed in var
 -- `warn_only_checks`). The reason is a sentence naming the column and the offending value.
 {%- set columns = cc_general_columns() %}
-{%- set tolerance = var("purchases_tolerance") | float %}
 
 with
 
@@ -80,37 +79,11 @@ described as (
         reason_code,
         column_name,
         column_value,
-        case reason_code
-            when 'missing_customer_id' then 'CUST_ID is empty'
-            when 'duplicate_customer_id' then concat(
-                'CUST_ID ', customer_id, ' already appears in an earlier valid row; the first '
-                || 'valid row in file order is kept'
-            )
-            when 'non_numeric_value' then concat(column_name, ' is not a number: ', column_value)
-            when 'non_finite_value' then concat(
-                column_name, ' is not a finite number: ', column_value
-            )
-            when 'negative_amount' then concat(
-                column_name, ' is a money amount and cannot be negative: ', column_value
-            )
-            when 'negative_count' then concat(
-                column_name, ' is a transaction count and cannot be negative: ', column_value
-            )
-            when 'frequency_out_of_range' then concat(
-                column_name, ' is a share of months and must be between 0 and 1: ', column_value
-            )
-            when 'purchases_mismatch' then concat(
-                'PURCHASES differs from ONEOFF_PURCHASES + INSTALLMENTS_PURCHASES by more than ',
-                '{{ tolerance }}', ': ', column_value
-            )
-            when 'tenure_out_of_range' then concat(
-                'TENURE must be a whole number of months from 1 to 12: ', column_value
-            )
-        end as reason,
+        {{ quarantine_reason("reason_code", "column_name", "column_value") }} as reason,
         {{ is_blocking_issue("reason_code") }} as is_blocking,
         case
             when row_outcome = 'quarantined' then 'quarantined' else 'kept'
-        end as action
+        end as row_action
 
     from findings
 

@@ -19,7 +19,7 @@ column_checks as (
 
     select
         {% for column in columns -%}
-            {{ column_issue_code(column) }} as issue__{{ column }},
+            {{ column_issue_code(column, "customers.") }} as issue__{{ column }},
         {% endfor %}
         customers.*
 
@@ -31,15 +31,18 @@ row_checks as (
 
     select
         case
-            when customer_id is null then 'missing_customer_id'
+            when column_checks.customer_id is null then 'missing_customer_id'
         end as issue__customer_id,
         case
             when
-                issue__purchases is null
-                and issue__oneoff_purchases is null
-                and issue__installments_purchases is null
-                and abs(purchases - oneoff_purchases - installments_purchases)
-                > {{ tolerance }}
+                column_checks.issue__purchases is null
+                and column_checks.issue__oneoff_purchases is null
+                and column_checks.issue__installments_purchases is null
+                and abs(
+                    column_checks.purchases
+                    - column_checks.oneoff_purchases
+                    - column_checks.installments_purchases
+                ) > {{ tolerance }}
                 then 'purchases_mismatch'
         end as issue__purchases_sum,
         column_checks.*
@@ -52,11 +55,11 @@ counted as (
 
     select
         {% for column in columns + ["customer_id", "purchases_sum"] -%}
-            case when {{ is_blocking_issue("issue__" ~ column) }} then 1 else 0 end
+            case when {{ is_blocking_issue("row_checks.issue__" ~ column) }} then 1 else 0 end
             {{ "+" if not loop.last }}
         {% endfor %} as n_blocking_issues,
         {% for column in columns + ["customer_id", "purchases_sum"] -%}
-            case when issue__{{ column }} is not null then 1 else 0 end
+            case when row_checks.issue__{{ column }} is not null then 1 else 0 end
             {{ "+" if not loop.last }}
         {% endfor %} as n_issues,
         row_checks.*
@@ -69,15 +72,15 @@ ranked as (
 
     select
         case
-            when n_blocking_issues = 0
+            when counted.n_blocking_issues = 0
                 then row_number() over (
-                    partition by customer_id, n_blocking_issues
-                    order by source_row_number
+                    partition by counted.customer_id, counted.n_blocking_issues
+                    order by counted.source_row_number
                 )
         end as occurrence_among_valid_rows,
-        min(case when n_blocking_issues = 0 then source_row_number end) over (
-            partition by customer_id
-        ) as kept_source_row_number,
+        min(
+            case when counted.n_blocking_issues = 0 then counted.source_row_number end
+        ) over (partition by counted.customer_id) as kept_source_row_number,
         counted.*
 
     from counted

@@ -1,5 +1,5 @@
 -- Nothing is lost: every input row is either clean (int_customers_validated) or quarantined
--- (quarantine, action = 'quarantined'), never both and never neither. Returns one row (a
+-- (quarantine, row_action = 'quarantined'), never both and never neither. Returns one row (a
 -- failure) when input rows <> clean + quarantined or a row is in both sets.
 with
 
@@ -19,7 +19,7 @@ quarantined_rows as (
 
     select distinct source_row_number
     from {{ ref('quarantine') }}
-    where action = 'quarantined'
+    where row_action = 'quarantined'
 
 ),
 
