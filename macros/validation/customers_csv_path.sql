@@ -4,7 +4,11 @@
 {% macro customers_csv_path() %}
     {%- set value = var("customers_csv") -%}
     {%- set problem = customers_csv_path_error(value) -%}
-    {%- if problem -%}
+    {%- if problem and not execute -%}
+        {#- While dbt parses the project: never render the bad value; on-run-start
+            (validate_config) reports it with every other problem before anything runs. -#}
+        {{ return("invalid-path.csv") }}
+    {%- elif problem -%}
         {{ exceptions.raise_compiler_error(problem) }}
     {%- endif -%}
     {{ return(value | string) }}

@@ -23,8 +23,8 @@
 
     {%- set n_clusters = var("n_clusters") -%}
     {%- set sample_size = var("fit_sample_size") -%}
-    {%- if _is_integer(n_clusters) and _is_integer(sample_size)
-        and (sample_size | int) < (n_clusters | int) -%}
+    {%- if _is_integer(n_clusters) and _is_integer(sample_size) and (n_clusters | int) >= 2
+        and (n_clusters | int) <= 50 and (sample_size | int) < (n_clusters | int) -%}
         {%- do errors.append("var 'fit_sample_size' (" ~ sample_size ~ ") must be at least "
             ~ "n_clusters (" ~ n_clusters ~ ")") -%}
     {%- endif -%}
