@@ -20,7 +20,7 @@ aggregated as (
     select
         {% for feature in features -%}
             count({{ feature }}) as n_present__{{ feature }},
-            {{ median(feature) if method == "median" else "avg(" ~ feature ~ ")" }}
+            {{ median(feature) if method == "median" else exact_avg(feature) }}
                 as fill__{{ feature }},
         {% endfor %}
         count(*) as n_customers

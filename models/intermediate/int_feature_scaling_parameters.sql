@@ -1,6 +1,7 @@
 -- StandardScaler parameters of every feature, fitted on the imputed data: the mean and the
 -- population standard deviation (ddof = 0, as scikit-learn). A constant feature gets scale 1,
--- as in scikit-learn, so its standardized value is 0 for everybody.
+-- as in scikit-learn, so its standardized value is 0 for everybody. Sums are exact (see
+-- exact_sum), so the parameters are the same bit for bit on every run.
 {%- set features = segmentation_features() %}
 
 with
@@ -11,16 +12,34 @@ customers as (
 
 ),
 
-aggregated as (
+means as (
 
     select
         {% for feature in features -%}
-            avg({{ feature }}) as mean__{{ feature }},
-            stddev_pop({{ feature }}) as stddev__{{ feature }},
+            {{ exact_avg(feature) }} as mean__{{ feature }},
         {% endfor %}
         count(*) as n_customers
 
     from customers
+
+),
+
+aggregated as (
+
+    -- two passes (mean, then squared deviations), both summed exactly: reproducible bit for
+    -- bit and as accurate as numpy
+    select
+        {% for feature in features -%}
+            means.mean__{{ feature }},
+            sqrt({{ exact_avg(
+                "power(customers." ~ feature ~ " - means.mean__" ~ feature ~ ", 2)"
+            ) }}) as stddev__{{ feature }},
+        {% endfor %}
+        means.n_customers
+
+    from customers
+    cross join means
+    group by all
 
 ),
 

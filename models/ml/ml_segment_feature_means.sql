@@ -16,8 +16,8 @@ segment_means as (
     select
         segment_id,
         {% for feature in features -%}
-            avg({{ feature }}) as mean__{{ feature }},
-            avg(z_{{ feature }}) as mean_z__{{ feature }},
+            {{ exact_avg(feature) }} as mean__{{ feature }},
+            {{ exact_avg("z_" ~ feature) }} as mean_z__{{ feature }},
         {% endfor %}
         count(*) as n_customers
 

@@ -66,6 +66,12 @@ def dbt_runner(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Build]
     return runner
 
 
+@pytest.fixture(scope="session", name="run_dbt")
+def run_dbt_fixture() -> Callable[..., Build]:
+    """`run_dbt(args, database, variables=None, check=True)`: dbt into a given database file."""
+    return run_dbt
+
+
 @pytest.fixture(scope="session")
 def cc_general_csv() -> Path:
     """The real CC GENERAL file beside the checkout; required in CI, skipped locally if absent."""
