@@ -370,7 +370,6 @@ FILE_CASES = [
     "missing_column",
     "missing_two_columns",
     "semicolon_delimiter",
-    "tab_delimiter",
     "latin1_encoding",
     "utf16_encoding",
     "extra_field_on_a_line",
