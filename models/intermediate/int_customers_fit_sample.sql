@@ -4,7 +4,7 @@
 -- independent of row order, and the same on every engine.
 {%- set features = segmentation_features() %}
 {%- set sample_size = var("fit_sample_size") | int %}
-{%- if sample_size < 1 %}
+{%- if sample_size < 1 and execute %}
     {{ exceptions.raise_compiler_error(
         "var 'fit_sample_size' must be a positive integer, got '" ~ var("fit_sample_size") ~ "'") }}
 {%- endif %}

@@ -1,7 +1,7 @@
 -- The value each feature's missing entries are filled with (var `imputation`: mean | median),
 -- one row per feature. Persisted so new customers can be imputed exactly the same way.
 {%- set method = var("imputation") %}
-{%- if method not in ["mean", "median"] %}
+{%- if method not in ["mean", "median"] and execute %}
     {{ exceptions.raise_compiler_error(
         "var 'imputation' must be 'mean' or 'median', got '" ~ method ~ "'") }}
 {%- endif %}
@@ -20,7 +20,7 @@ aggregated as (
     select
         {% for feature in features -%}
             count({{ feature }}) as n_present__{{ feature }},
-            {{ median(feature) if method == "median" else "avg(" ~ feature ~ ")" }}
+            {{ median(feature) if method == "median" else exact_avg(feature) }}
                 as fill__{{ feature }},
         {% endfor %}
         count(*) as n_customers

@@ -6,7 +6,8 @@
 --   minmax:   center = min, scale = max - min (as MinMaxScaler; z lands in [0, 1])
 -- A zero scale becomes 1, as in scikit-learn, so a constant feature is 0 for everybody (standard,
 -- robust) or its value minus the min (minmax). feature_mean and feature_stddev describe the
--- transformed feature whatever the scaling.
+-- transformed feature whatever the scaling. Means and standard deviations are two-pass sums
+-- computed exactly (see exact_sum), so the parameters are the same bit for bit on every run.
 {%- set features = segmentation_features() %}
 {%- set scaling = var("scaling") %}
 {%- if scaling not in ["standard", "robust", "minmax"] %}
@@ -62,27 +63,46 @@ transformed as (
 
 ),
 
-aggregated as (
+means as (
 
     select
         {% for feature in features -%}
-            avg({{ feature }}) as mean__{{ feature }},
-            stddev_pop({{ feature }}) as stddev__{{ feature }},
-            {% if scaling == "robust" -%}
-                {{ median(feature) }} as center__{{ feature }},
-                {{ quantile(feature, 0.75) }} - {{ quantile(feature, 0.25) }}
-                    as spread__{{ feature }},
-            {%- elif scaling == "minmax" -%}
-                min({{ feature }}) as center__{{ feature }},
-                max({{ feature }}) - min({{ feature }}) as spread__{{ feature }},
-            {%- else -%}
-                avg({{ feature }}) as center__{{ feature }},
-                stddev_pop({{ feature }}) as spread__{{ feature }},
-            {%- endif %}
+            {{ exact_avg(feature) }} as mean__{{ feature }},
         {% endfor %}
         count(*) as n_customers
 
     from transformed
+
+),
+
+aggregated as (
+
+    select
+        {% for feature in features -%}
+            means.mean__{{ feature }},
+            sqrt({{ exact_avg(
+                "power(transformed." ~ feature ~ " - means.mean__" ~ feature ~ ", 2)"
+            ) }}) as stddev__{{ feature }},
+            {% if scaling == "robust" -%}
+                {{ median("transformed." ~ feature) }} as center__{{ feature }},
+                {{ quantile("transformed." ~ feature, 0.75) }}
+                - {{ quantile("transformed." ~ feature, 0.25) }} as spread__{{ feature }},
+            {%- elif scaling == "minmax" -%}
+                min(transformed.{{ feature }}) as center__{{ feature }},
+                max(transformed.{{ feature }}) - min(transformed.{{ feature }})
+                    as spread__{{ feature }},
+            {%- else -%}
+                means.mean__{{ feature }} as center__{{ feature }},
+                sqrt({{ exact_avg(
+                    "power(transformed." ~ feature ~ " - means.mean__" ~ feature ~ ", 2)"
+                ) }}) as spread__{{ feature }},
+            {%- endif %}
+        {% endfor %}
+        means.n_customers
+
+    from transformed
+    cross join means
+    group by all
 
 ),
 

@@ -42,8 +42,8 @@ persona_scores as (
     select
         feature_means.segment_id,
         persona_rules.persona_name,
-        sum(persona_rules.weight * feature_means.mean_standardized_value)
-        / sum(abs(persona_rules.weight)) as persona_score
+        {{ exact_sum("persona_rules.weight * feature_means.mean_standardized_value") }}
+        / {{ exact_sum("abs(persona_rules.weight)") }} as persona_score
 
     from feature_means
     inner join persona_rules

@@ -3,6 +3,7 @@
 -- and the segment mean in standard deviations from the overall mean,
 -- (segment mean - overall mean) / overall stddev (the mean z-score; a constant feature gets 0).
 -- The basis of profiles and personas, independent of the model's transforms and scaling.
+-- Sums are exact (exact_sum), so the table is the same bit for bit on every run.
 {%- set features = available_features() %}
 
 with
@@ -18,7 +19,7 @@ segment_means as (
     select
         segment_id,
         {% for feature in features -%}
-            avg({{ feature }}) as mean__{{ feature }},
+            {{ exact_avg(feature) }} as mean__{{ feature }},
         {% endfor %}
         count(*) as n_customers
 
@@ -27,16 +28,32 @@ segment_means as (
 
 ),
 
-overall as (
+overall_means as (
 
     select
         {% for feature in features -%}
-            avg({{ feature }}) as mean__{{ feature }},
-            stddev_pop({{ feature }}) as stddev__{{ feature }},
+            {{ exact_avg(feature) }} as mean__{{ feature }},
         {% endfor %}
         count(*) as n_customers
 
     from scores
+
+),
+
+overall as (
+
+    select
+        {% for feature in features -%}
+            overall_means.mean__{{ feature }},
+            sqrt({{ exact_avg(
+                "power(scores." ~ feature ~ " - overall_means.mean__" ~ feature ~ ", 2)"
+            ) }}) as stddev__{{ feature }},
+        {% endfor %}
+        overall_means.n_customers
+
+    from scores
+    cross join overall_means
+    group by all
 
 ),
 

@@ -1,10 +1,11 @@
--- Row counts reconcile: every input customer is a customer in customer_segments.
+-- Row counts reconcile: every clean input customer (int_customers_base_features: the validated
+-- rows of a CC GENERAL file, or the ledger's customers) is a customer in customer_segments.
 -- Returns one row (a failure) when the counts differ.
 with
 
-input_rows as (
+clean_rows as (
 
-    select count(*) as n_input_rows from {{ ref('int_customers_base_features') }}
+    select count(*) as n_clean_rows from {{ ref('int_customers_base_features') }}
 
 ),
 
@@ -17,13 +18,13 @@ segmented_rows as (
 compared as (
 
     select
-        input_rows.n_input_rows,
+        clean_rows.n_clean_rows,
         segmented_rows.n_segmented_customers
 
-    from input_rows
+    from clean_rows
     cross join segmented_rows
 
 )
 
 select * from compared
-where n_input_rows <> n_segmented_customers
+where n_clean_rows <> n_segmented_customers

@@ -1,6 +1,7 @@
--- One row per row of the input file: trimmed id, every behavioural column cast to double.
--- A value that is not a number becomes NULL here; validation downstream tells it apart from a
--- value that was genuinely missing.
+-- One row per row of the input file: its position in the file, the trimmed id, and for every
+-- behavioural column the trimmed text (`<column>_text`, NULL when empty) and its value cast to
+-- double (NULL when empty or not a number). Keeping the text lets validation tell a value that
+-- is not a number from one that is missing.
 with
 
 source as (
@@ -9,17 +10,35 @@ source as (
 
 ),
 
+trimmed as (
+
+    select
+        {% for column in cc_general_columns() -%}
+            nullif(trim({{ column.source | lower }}), '') as {{ column.name }}_text,
+        {% endfor %}
+        nullif(trim(cust_id), '') as customer_id,
+        {{ source_row_number() }} as source_row_number
+
+    from source
+
+),
+
 renamed as (
 
     select
         {% for column in cc_general_columns() -%}
-            {{ safe_cast("nullif(trim(" ~ column.source | lower ~ "), '')", "double") }}
-                as {{ column.name }},
+            {{ safe_cast(column.name ~ "_text", "double") }} as {{ column.name }},
         {% endfor %}
-        nullif(trim(cust_id), '') as customer_id
+        trimmed.*
 
-    from source
+    from trimmed
+
+),
+
+final as (
+
+    select * from renamed
 
 )
 
-select * from renamed
+select * from final

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
+from threadpoolctl import threadpool_limits
 
 ID_COLUMN = "customer_id"
 
@@ -91,9 +92,13 @@ def fit_kmeans(
             f"only {matrix.shape[0]} customers to fit but n_clusters = {n_clusters}: "
             "k-means needs at least as many customers as clusters"
         )
-    model = KMeans(
-        n_clusters=n_clusters, init="k-means++", n_init=n_init, random_state=random_seed
-    ).fit(matrix)
+    # One OpenMP thread: scikit-learn's multi-threaded Lloyd step adds the threads' partial
+    # sums in the order the threads finish, so the last bits of the centroids (and rarely a
+    # label) could change from run to run. One thread makes the fit bit-for-bit reproducible.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model = KMeans(
+            n_clusters=n_clusters, init="k-means++", n_init=n_init, random_state=random_seed
+        ).fit(matrix)
     labels = np.asarray(model.labels_)
     centers = np.asarray(model.cluster_centers_)
     segment_of_label = order_clusters(labels, centers)

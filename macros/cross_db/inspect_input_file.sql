@@ -1,0 +1,92 @@
+{#- Inspects the input CSV at `path` before anything reads it and returns the first problem as a
+    sentence ("is empty (0 bytes)", ...), or an empty string when the file is well formed:
+    exists, not empty, UTF-8 text, comma-separated, has every column in `required_columns`
+    and no data line with a wrong number of fields. Only DuckDB is inspected; other engines
+    read files through their own external tables and skip this check. -#}
+{% macro inspect_input_file(path, required_columns) %}
+    {{ return(adapter.dispatch("inspect_input_file", "segmentation")(path, required_columns)) }}
+{% endmacro %}
+
+{% macro default__inspect_input_file(path, required_columns) %}
+    {%- do log("input file checks are implemented for DuckDB only; skipped", info=true) -%}
+    {{ return("") }}
+{% endmacro %}
+
+{% macro duckdb__inspect_input_file(path, required_columns) %}
+    {%- set literal = "'" ~ path ~ "'" -%}
+    {%- if run_query("select count(*) from glob(" ~ literal ~ ")").columns[0].values()[0] == 0 -%}
+        {{ return("does not exist") }}
+    {%- endif -%}
+    {%- set n_bytes = run_query("select size from read_blob(" ~ literal ~ ")")
+        .columns[0].values()[0] -%}
+    {%- if n_bytes == 0 -%}
+        {{ return("is empty (0 bytes)") }}
+    {%- endif -%}
+
+    {#- The header: the first line as one text field (no delimiter, no quoting). -#}
+    {%- set header_sql -%}
+        select line from read_csv({{ literal }}, header = false, auto_detect = false,
+            delim = chr(31), quote = '', escape = '', columns = {'line': 'VARCHAR'},
+            ignore_errors = true)
+        limit 1
+    {%- endset -%}
+    {%- set header_rows = run_query(header_sql).columns[0].values() -%}
+    {%- set header = (header_rows[0] if header_rows else "") or "" -%}
+    {%- set header = header.replace("\ufeff", "") -%}
+    {%- if "\x00" in header or header_rows | length == 0 -%}
+        {{ return("is not UTF-8 text (unexpected encoding, e.g. UTF-16): save it as UTF-8 CSV") }}
+    {%- endif -%}
+    {%- set fields = header.split(",") | map("trim") | map("replace", '"', "") | map("upper")
+        | list -%}
+    {%- if fields | length == 1 -%}
+        {%- for delimiter, label in [(";", "';'"), ("\t", "tab"), ("|", "'|'")] -%}
+            {%- if delimiter in header -%}
+                {{ return("uses " ~ label ~ " as delimiter: expected a comma-separated file "
+                    ~ "(header: " ~ header[:60] ~ "...)") }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set missing = [] -%}
+    {%- for column in required_columns if column | upper not in fields -%}
+        {%- do missing.append(column) -%}
+    {%- endfor -%}
+    {%- if missing -%}
+        {{ return("is missing required column" ~ ("s" if missing | length > 1 else "") ~ " "
+            ~ missing | join(", ") ~ " (header has: " ~ fields | join(", ") ~ ")") }}
+    {%- endif -%}
+
+    {#- Every data line: right number of fields and valid UTF-8. -#}
+    {%- set columns -%}
+        { {%- for field in fields -%}'c{{ loop.index }}': 'VARCHAR'{{ ", " if not loop.last }}{%- endfor -%} }
+    {%- endset -%}
+    {%- set scan_sql -%}
+        select count(*) from read_csv({{ literal }}, header = true, auto_detect = false,
+            delim = ',', quote = '"', escape = '"', columns = {{ columns }},
+            ignore_errors = true, store_rejects = true,
+            rejects_table = 'segmentation_input_rejects',
+            rejects_scan = 'segmentation_input_scans')
+    {%- endset -%}
+    {%- do run_query("drop table if exists segmentation_input_rejects") -%}
+    {%- do run_query("drop table if exists segmentation_input_scans") -%}
+    {%- set n_rows = run_query(scan_sql).columns[0].values()[0] -%}
+    {%- set rejects = run_query(
+        "select line, error_type, error_message from segmentation_input_rejects"
+        ~ " order by line, column_idx limit 1") -%}
+    {%- if rejects.rows | length > 0 -%}
+        {%- set reject = rejects.rows[0] -%}
+        {%- if reject[1] == "INVALID ENCODING" -%}
+            {{ return("line " ~ reject[0] ~ " is not valid UTF-8 (unexpected encoding, e.g. "
+                ~ "Latin-1): save the file as UTF-8") }}
+        {%- elif reject[1] in ["TOO MANY COLUMNS", "MISSING COLUMNS"] -%}
+            {{ return("line " ~ reject[0] ~ " does not have the " ~ fields | length
+                ~ " comma-separated fields of the header (" ~ reject[2] ~ ")") }}
+        {%- else -%}
+            {{ return("line " ~ reject[0] ~ " cannot be read: " ~ reject[1] ~ ": "
+                ~ reject[2]) }}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if n_rows == 0 -%}
+        {{ return("has a header but no data rows") }}
+    {%- endif -%}
+    {{ return("") }}
+{% endmacro %}

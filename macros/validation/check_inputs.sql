@@ -1,0 +1,32 @@
+{#- The `on-run-start` guard: validates every var (validate_config), then the input file
+    or files of the chosen input_format (inspect_input_file), and stops the build with one clear message naming the file and the
+    problem. Renders no SQL. -#}
+{% macro check_inputs() %}
+    {%- if not execute -%}
+        {{ return("") }}
+    {%- endif -%}
+    {%- do validate_config() -%}
+    {%- if var("input_format") == "ledger" -%}
+        {%- set files = [
+            ("transactions_csv",
+             ["customer_id", "transaction_ts", "amount", "category", "transaction_type"]),
+            ("accounts_csv", ["customer_id", "credit_limit", "balance", "opened_at"]),
+        ] -%}
+    {%- else -%}
+        {%- set files = [
+            ("customers_csv",
+             ["CUST_ID"] + (cc_general_columns() | map(attribute="source") | list)),
+        ] -%}
+    {%- endif -%}
+    {%- for name, required in files -%}
+        {%- set path = var(name) -%}
+        {%- if path -%}
+            {%- set problem = inspect_input_file(path, required) -%}
+            {%- if problem -%}
+                {{ exceptions.raise_compiler_error(
+                    "Input file '" ~ path ~ "' (var " ~ name ~ ") " ~ problem) }}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return("") }}
+{% endmacro %}

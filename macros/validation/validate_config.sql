@@ -1,0 +1,113 @@
+{#- Checks every var of the project (type, range, allowed values) and fails with one message
+    listing every problem. Called first by `on-run-start` (see check_inputs), so a bad setting
+    stops the build before any SQL runs. Names and paths reach SQL only after this check (and
+    only through macros that validate again at render time: customers_csv_path,
+    validated_warn_only_checks). -#}
+{% macro validate_config() %}
+    {%- set errors = [] -%}
+    {%- set n_features = segmentation_features() | length -%}
+
+    {%- do _check_integer(errors, "n_clusters", 2, 50) -%}
+    {%- do _check_integer(errors, "n_init", 1, 1000) -%}
+    {%- do _check_integer(errors, "random_seed", 0, 4294967295) -%}
+    {%- do _check_integer(errors, "fit_sample_size", 1, none) -%}
+    {%- do _check_integer(errors, "pca_components", 1, n_features) -%}
+    {%- do _check_number(errors, "persona_min_score", none, none) -%}
+    {%- do _check_number(errors, "purchases_tolerance", 0, none) -%}
+
+    {%- set imputation = var("imputation") -%}
+    {%- if imputation not in ["mean", "median"] -%}
+        {%- do errors.append("var 'imputation' must be 'mean' or 'median', got '"
+            ~ imputation ~ "'") -%}
+    {%- endif -%}
+
+    {%- set n_clusters = var("n_clusters") -%}
+    {%- set sample_size = var("fit_sample_size") -%}
+    {%- if _is_integer(n_clusters) and _is_integer(sample_size) and (n_clusters | int) >= 2
+        and (n_clusters | int) <= 50 and (sample_size | int) < (n_clusters | int) -%}
+        {%- do errors.append("var 'fit_sample_size' (" ~ sample_size ~ ") must be at least "
+            ~ "n_clusters (" ~ n_clusters ~ ")") -%}
+    {%- endif -%}
+
+    {%- set path_error = customers_csv_path_error(var("customers_csv", none)) -%}
+    {%- if path_error -%}
+        {%- do errors.append(path_error) -%}
+    {%- endif -%}
+    {%- if var("input_format", "cc_general") == "ledger" -%}
+        {%- for name in ["transactions_csv", "accounts_csv"] -%}
+            {%- set value = var(name, none) -%}
+            {%- if name == "transactions_csv" or (value is not none and value != "") -%}
+                {%- set ledger_error = customers_csv_path_error(value, name) -%}
+                {%- if ledger_error -%}
+                    {%- do errors.append(ledger_error) -%}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+
+    {%- set warn_only = var("warn_only_checks", []) -%}
+    {%- set allowed = cc_general_validation_rules().warn_only_allowed -%}
+    {%- if warn_only is string or warn_only is mapping
+        or (warn_only is not none and warn_only is not iterable) -%}
+        {%- do errors.append("var 'warn_only_checks' must be a list of reason codes (allowed: "
+            ~ allowed | join(", ") ~ "), got '" ~ warn_only ~ "'") -%}
+    {%- elif warn_only is not none -%}
+        {%- for code in warn_only -%}
+            {%- if code not in allowed -%}
+                {%- do errors.append("var 'warn_only_checks' contains '" ~ code ~ "', which is "
+                    ~ "not a reason code that can be downgraded to a warning (allowed: "
+                    ~ allowed | join(", ") ~ ")") -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+
+    {%- if errors -%}
+        {{ exceptions.raise_compiler_error(
+            "Invalid configuration (" ~ errors | length ~ " problem"
+            ~ ("s" if errors | length > 1 else "") ~ "):\n  - " ~ errors | join("\n  - ")) }}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro _is_integer(value) %}
+    {%- if value is sameas true or value is sameas false or value is none -%}
+        {{ return(false) }}
+    {%- elif value is number -%}
+        {{ return(value == (value | int)) }}
+    {%- elif value is string -%}
+        {{ return(modules.re.fullmatch("[+-]?[0-9]+", value.strip()) is not none) }}
+    {%- endif -%}
+    {{ return(false) }}
+{% endmacro %}
+
+{% macro _is_number(value) %}
+    {%- if value is sameas true or value is sameas false or value is none -%}
+        {{ return(false) }}
+    {%- elif value is number -%}
+        {{ return(value == value and value - value == 0) }}
+    {%- elif value is string -%}
+        {{ return(modules.re.fullmatch("[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?",
+            value.strip()) is not none) }}
+    {%- endif -%}
+    {{ return(false) }}
+{% endmacro %}
+
+{% macro _check_integer(errors, name, minimum, maximum) %}
+    {%- set value = var(name) -%}
+    {%- set bounds = "between " ~ minimum ~ " and " ~ maximum if maximum is not none
+        else ">= " ~ minimum -%}
+    {%- if not _is_integer(value) or (value | int) < minimum
+        or (maximum is not none and (value | int) > maximum) -%}
+        {%- do errors.append("var '" ~ name ~ "' must be an integer " ~ bounds ~ ", got '"
+            ~ value ~ "'") -%}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro _check_number(errors, name, minimum, maximum) %}
+    {%- set value = var(name) -%}
+    {%- if not _is_number(value) -%}
+        {%- do errors.append("var '" ~ name ~ "' must be a number, got '" ~ value ~ "'") -%}
+    {%- elif minimum is not none and (value | float) < minimum -%}
+        {%- do errors.append("var '" ~ name ~ "' must be >= " ~ minimum ~ ", got '"
+            ~ value ~ "'") -%}
+    {%- endif -%}
+{% endmacro %}

@@ -1,0 +1,119 @@
+-- Every input row with the outcome of every row-level check (one row per file row).
+-- `issue__<column>`: the reason code of the check the column's value fails (NULL when fine);
+-- `issue__customer_id`, `issue__purchases_sum`: the row-level checks. A finding quarantines the
+-- row unless its reason code is listed in var `warn_only_checks` (then the row is kept and the
+-- finding reported). Duplicates: among the rows of one customer id that pass every blocking
+-- check, the first in file order is kept; later ones are quarantined as duplicate_customer_id.
+{%- set columns = cc_general_columns() | map(attribute="name") | list %}
+{%- set tolerance = var("purchases_tolerance") | float %}
+
+with
+
+customers as (
+
+    select * from {{ ref('stg_cc_general__customers') }}
+
+),
+
+column_checks as (
+
+    select
+        {% for column in columns -%}
+            {{ column_issue_code(column, "customers.") }} as issue__{{ column }},
+        {% endfor %}
+        customers.*
+
+    from customers
+
+),
+
+row_checks as (
+
+    select
+        case
+            when column_checks.customer_id is null then 'missing_customer_id'
+        end as issue__customer_id,
+        case
+            when
+                column_checks.issue__purchases is null
+                and column_checks.issue__oneoff_purchases is null
+                and column_checks.issue__installments_purchases is null
+                and abs(
+                    column_checks.purchases
+                    - column_checks.oneoff_purchases
+                    - column_checks.installments_purchases
+                ) > {{ tolerance }}
+                then 'purchases_mismatch'
+        end as issue__purchases_sum,
+        column_checks.*
+
+    from column_checks
+
+),
+
+counted as (
+
+    select
+        {% for column in columns + ["customer_id", "purchases_sum"] -%}
+            case when {{ is_blocking_issue("row_checks.issue__" ~ column) }} then 1 else 0 end
+            {{ "+" if not loop.last }}
+        {% endfor %} as n_blocking_issues,
+        {% for column in columns + ["customer_id", "purchases_sum"] -%}
+            case when row_checks.issue__{{ column }} is not null then 1 else 0 end
+            {{ "+" if not loop.last }}
+        {% endfor %} as n_issues,
+        row_checks.*
+
+    from row_checks
+
+),
+
+ranked as (
+
+    select
+        case
+            when counted.n_blocking_issues = 0
+                then row_number() over (
+                    partition by counted.customer_id, counted.n_blocking_issues
+                    order by counted.source_row_number
+                )
+        end as occurrence_among_valid_rows,
+        min(
+            case when counted.n_blocking_issues = 0 then counted.source_row_number end
+        ) over (partition by counted.customer_id) as kept_source_row_number,
+        counted.*
+
+    from counted
+
+),
+
+final as (
+
+    select
+        source_row_number,
+        customer_id,
+        coalesce(occurrence_among_valid_rows > 1, false) as is_duplicate,
+        case
+            when n_blocking_issues > 0 or occurrence_among_valid_rows > 1 then 'quarantined'
+            else 'clean'
+        end as row_outcome,
+        n_issues,
+        n_blocking_issues,
+        kept_source_row_number,
+        {% for column in columns -%}
+            {{ column }},
+        {% endfor %}
+        {% for column in columns -%}
+            {{ column }}_text,
+        {% endfor %}
+        {% for column in columns -%}
+            issue__{{ column }},
+        {% endfor %}
+        issue__customer_id,
+        issue__purchases_sum
+
+    from ranked
+
+)
+
+select * from final

@@ -1,0 +1,536 @@
+"""Bad input: row-level validation (quarantine), file-level errors, model-level guards and
+config validation. Every malformed file is generated here and each case asserts its exact
+outcome: the reason codes, columns, values and counts, or the exact error message."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from customer_segmentation.generator import generate_customers
+from customer_segmentation.schema import CC_GENERAL_COLUMNS, CC_GENERAL_FEATURES
+
+VALIDATION_ONLY = [
+    "build",
+    "--select",
+    "+quarantine",
+    "+int_customers_validated",
+    "--indirect-selection",
+    "cautious",
+]
+FILE_CHECK_ONLY = ["run", "--select", "stg_cc_general__customers"]
+
+
+def valid_rows(n_rows: int, seed: int) -> list[dict[str, str]]:
+    """Realistic rows that pass every check, as the text a CSV file holds."""
+    frame = generate_customers(n_rows, seed=seed)[list(CC_GENERAL_COLUMNS)]
+    text = frame.astype(object).where(frame.notna(), "").astype(str)
+    return text.to_dict("records")
+
+
+def write_rows(path: Path, rows: list[dict[str, str]], columns=CC_GENERAL_COLUMNS) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Row-level validation: one file, one row per case after 30 valid rows.
+# Each case: (name, changes to a valid row, expected findings (reason_code, column, value),
+# expected fate of the row). "{id}" in a value is the row's own customer id.
+N_VALID = 30
+ROW_CASES = [
+    ("missing_customer_id", {"CUST_ID": ""}, [("missing_customer_id", "CUST_ID", None)], "q"),
+    (
+        "missing_customer_id_blank",
+        {"CUST_ID": "   "},
+        [("missing_customer_id", "CUST_ID", None)],
+        "q",
+    ),
+    (
+        "non_numeric_value",
+        {"BALANCE": "12,5 EUR"},
+        [("non_numeric_value", "BALANCE", "12,5 EUR")],
+        "q",
+    ),
+    ("nan_value", {"PAYMENTS": "NaN"}, [("non_finite_value", "PAYMENTS", "NaN")], "q"),
+    ("infinite_value", {"CREDIT_LIMIT": "inf"}, [("non_finite_value", "CREDIT_LIMIT", "inf")], "q"),
+    ("overflowing_value", {"BALANCE": "1e999"}, [("non_finite_value", "BALANCE", "1e999")], "q"),
+    (
+        "negative_amount",
+        {"CASH_ADVANCE": "-5.5"},
+        [("negative_amount", "CASH_ADVANCE", "-5.5")],
+        "q",
+    ),
+    ("negative_count", {"PURCHASES_TRX": "-1"}, [("negative_count", "PURCHASES_TRX", "-1")], "q"),
+    (
+        "frequency_above_one",
+        {"CASH_ADVANCE_FREQUENCY": "1.5"},
+        [("frequency_out_of_range", "CASH_ADVANCE_FREQUENCY", "1.5")],
+        "q",
+    ),
+    (
+        "frequency_below_zero",
+        {"PRC_FULL_PAYMENT": "-0.1"},
+        [("frequency_out_of_range", "PRC_FULL_PAYMENT", "-0.1")],
+        "q",
+    ),
+    (
+        "purchases_mismatch",
+        {"PURCHASES": "700", "ONEOFF_PURCHASES": "50", "INSTALLMENTS_PURCHASES": "50"},
+        [("purchases_mismatch", "PURCHASES", "700 <> 50 + 50")],
+        "q",
+    ),
+    (
+        "purchases_within_tolerance",
+        {"PURCHASES": "100.005", "ONEOFF_PURCHASES": "50", "INSTALLMENTS_PURCHASES": "50"},
+        [],
+        "clean",
+    ),
+    ("tenure_zero", {"TENURE": "0"}, [("tenure_out_of_range", "TENURE", "0")], "q"),
+    ("tenure_thirteen", {"TENURE": "13"}, [("tenure_out_of_range", "TENURE", "13")], "q"),
+    ("tenure_fraction", {"TENURE": "6.5"}, [("tenure_out_of_range", "TENURE", "6.5")], "q"),
+    ("empty_value_is_imputed", {"MINIMUM_PAYMENTS": "", "CREDIT_LIMIT": " "}, [], "clean"),
+    (
+        "two_problems_in_one_row",
+        {"BALANCE": "-1", "TENURE": "20"},
+        [("negative_amount", "BALANCE", "-1"), ("tenure_out_of_range", "TENURE", "20")],
+        "q",
+    ),
+    (
+        "duplicate_of_a_valid_row",
+        {"CUST_ID": "C10001"},
+        [("duplicate_customer_id", "CUST_ID", "C10001 (kept: row 1)")],
+        "q",
+    ),
+]
+# A customer whose first row is invalid and second row valid: the valid row is kept.
+DUPLICATE_OF_INVALID = {"CUST_ID": "C90000", "BALANCE": "oops"}
+DUPLICATE_OF_INVALID_AGAIN = {"CUST_ID": "C90000"}
+
+
+@pytest.fixture(scope="module")
+def malformed_rows_csv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    rows = valid_rows(N_VALID + len(ROW_CASES) + 2, seed=11)
+    case_rows = {}
+    for index, (name, changes, _, _) in enumerate(ROW_CASES):
+        row = rows[N_VALID + index]
+        row.update(changes)
+        case_rows[name] = N_VALID + index + 1  # 1-based data row number
+    rows[-2].update(DUPLICATE_OF_INVALID)
+    rows[-1].update(DUPLICATE_OF_INVALID_AGAIN)
+    path = write_rows(tmp_path_factory.mktemp("rows") / "malformed_rows.csv", rows)
+    return path, case_rows
+
+
+@pytest.fixture(scope="module")
+def row_level_build(dbt_runner: Callable, malformed_rows_csv):
+    path, _ = malformed_rows_csv
+    return dbt_runner(VALIDATION_ONLY, {"customers_csv": str(path)})
+
+
+def tables_in(build) -> list[str]:
+    """Tables and views in the build's database (none when dbt never created the file)."""
+    if not build.database.exists():
+        return []
+    return build.query("select table_name from information_schema.tables")["table_name"].tolist()
+
+
+def findings_of(build, row_number: int) -> list[tuple]:
+    frame = build.query(
+        "select reason_code, column_name, column_value, row_action from quarantine "
+        f"where source_row_number = {row_number} order by reason_code, column_name"
+    )
+    return [
+        (r.reason_code, r.column_name, None if pd.isna(r.column_value) else r.column_value)
+        for r in frame.itertuples()
+    ], set(frame["row_action"])
+
+
+@pytest.mark.parametrize(
+    ("name", "expected", "fate"),
+    [(name, expected, fate) for name, _, expected, fate in ROW_CASES],
+    ids=[case[0] for case in ROW_CASES],
+)
+def test_each_malformed_row_gets_its_exact_reason(
+    row_level_build, malformed_rows_csv, name, expected, fate
+) -> None:
+    _, case_rows = malformed_rows_csv
+    row_number = case_rows[name]
+    findings, actions = findings_of(row_level_build, row_number)
+    assert findings == sorted(expected)
+    clean = row_level_build.query(
+        f"select count(*) as n from int_customers_validated where source_row_number = {row_number}"
+    )["n"].iloc[0]
+    if fate == "q":
+        assert actions == {"quarantined"} and clean == 0
+    else:
+        assert actions == set() and clean == 1
+
+
+def test_duplicate_rule_keeps_the_first_valid_row(row_level_build, malformed_rows_csv) -> None:
+    path, _ = malformed_rows_csv
+    n_rows = len(pd.read_csv(path))
+    first, second = n_rows - 1, n_rows  # C90000: invalid first row, valid second row
+    assert findings_of(row_level_build, first)[0] == [("non_numeric_value", "BALANCE", "oops")]
+    assert findings_of(row_level_build, second)[0] == []
+    kept = row_level_build.query(
+        "select source_row_number from int_customers_validated where customer_id = 'C90000'"
+    )
+    assert kept["source_row_number"].tolist() == [second]
+
+
+def test_messages_and_reconciliation_on_the_malformed_file(row_level_build, malformed_rows_csv):
+    path, _ = malformed_rows_csv
+    n_input = len(pd.read_csv(path, dtype=str, keep_default_na=False))
+    quarantine = row_level_build.table("quarantine")
+    n_quarantined = quarantine.loc[quarantine.row_action == "quarantined", "source_row_number"]
+    n_clean = len(row_level_build.table("int_customers_validated"))
+    expected_quarantined = sum(fate == "q" for *_, fate in ROW_CASES) + 1  # + invalid C90000
+    assert n_quarantined.nunique() == expected_quarantined
+    assert n_clean == n_input - expected_quarantined
+    reasons = dict(zip(quarantine.reason_code, quarantine.reason, strict=False))
+    assert reasons["negative_amount"].startswith("CASH_ADVANCE is a money amount") or reasons[
+        "negative_amount"
+    ].startswith("BALANCE is a money amount")
+    row = quarantine[quarantine.reason_code == "purchases_mismatch"].iloc[0]
+    assert row["reason"] == (
+        "PURCHASES differs from ONEOFF_PURCHASES + INSTALLMENTS_PURCHASES by more than 0.01: "
+        "700 <> 50 + 50"
+    )
+    row = quarantine[quarantine.column_value == "12,5 EUR"].iloc[0]
+    assert row["reason"] == "BALANCE is not a number: 12,5 EUR"
+    # the reconciliation data test ran in the build and passed
+    assert "PASS assert_input_rows_reconcile_with_clean_and_quarantined" in row_level_build.output
+
+
+def test_warn_only_checks_keep_and_report_rows(dbt_runner, malformed_rows_csv) -> None:
+    path, case_rows = malformed_rows_csv
+    warn_only = ["frequency_out_of_range", "purchases_mismatch", "non_numeric_value"]
+    build = dbt_runner(VALIDATION_ONLY, {"customers_csv": str(path), "warn_only_checks": warn_only})
+    quarantine = build.table("quarantine").set_index("source_row_number")
+    clean = set(build.table("int_customers_validated")["source_row_number"])
+    for name in ["frequency_above_one", "frequency_below_zero", "purchases_mismatch"]:
+        row_number = case_rows[name]
+        assert quarantine.loc[row_number, "row_action"] == "kept"
+        assert not quarantine.loc[row_number, "is_blocking"]
+        assert row_number in clean
+    # a non-numeric value on a kept row is treated as missing (imputed later)
+    non_numeric = case_rows["non_numeric_value"]
+    assert non_numeric in clean
+    value = build.query(
+        f"select balance from int_customers_validated where source_row_number = {non_numeric}"
+    )
+    assert value["balance"].isna().all()
+    # blocking checks still quarantine
+    assert quarantine.loc[case_rows["tenure_zero"], "row_action"] == "quarantined"
+    n_input = len(pd.read_csv(path))
+    n_quarantined = quarantine[quarantine.row_action == "quarantined"].index.nunique()
+    assert len(clean) + n_quarantined == n_input
+
+
+# ---------------------------------------------------------------------------------------------
+# The real file: default mode quarantines exactly what an independent pandas check finds.
+
+
+def pandas_findings(path: Path, tolerance: float = 0.01) -> set[tuple[int, str, str]]:
+    """The validation rules, recomputed independently with pandas."""
+    text = pd.read_csv(path, dtype=str, keep_default_na=False).apply(lambda c: c.str.strip())
+    text.index = np.arange(1, len(text) + 1)
+    values = (
+        text[list(CC_GENERAL_FEATURES)].replace("", np.nan).apply(pd.to_numeric, errors="coerce")
+    )
+    findings = set()
+    amounts = [
+        "BALANCE",
+        "PURCHASES",
+        "ONEOFF_PURCHASES",
+        "INSTALLMENTS_PURCHASES",
+        "CASH_ADVANCE",
+        "CREDIT_LIMIT",
+        "PAYMENTS",
+        "MINIMUM_PAYMENTS",
+    ]
+    shares = [c for c in CC_GENERAL_FEATURES if c.endswith("FREQUENCY")] + ["PRC_FULL_PAYMENT"]
+    for column in CC_GENERAL_FEATURES:
+        v = values[column]
+        bad = (text[column] != "") & v.isna()
+        findings |= {(i, "non_numeric_value", column) for i in v.index[bad]}
+        finite = v.notna() & np.isfinite(v)
+        findings |= {(i, "non_finite_value", column) for i in v.index[v.notna() & ~finite]}
+        if column in amounts:
+            findings |= {(i, "negative_amount", column) for i in v.index[finite & (v < 0)]}
+        if column in ("CASH_ADVANCE_TRX", "PURCHASES_TRX"):
+            findings |= {(i, "negative_count", column) for i in v.index[finite & (v < 0)]}
+        if column in shares:
+            out = finite & ((v < 0) | (v > 1))
+            findings |= {(i, "frequency_out_of_range", column) for i in v.index[out]}
+        if column == "TENURE":
+            out = finite & ((v < 1) | (v > 12) | (v != np.floor(v)))
+            findings |= {(i, "tenure_out_of_range", column) for i in v.index[out]}
+    gap = (values.PURCHASES - values.ONEOFF_PURCHASES - values.INSTALLMENTS_PURCHASES).abs()
+    findings |= {(i, "purchases_mismatch", "PURCHASES") for i in gap.index[gap > tolerance]}
+    findings |= {(i, "missing_customer_id", "CUST_ID") for i in text.index[text.CUST_ID == ""]}
+    return findings
+
+
+def test_default_mode_quarantines_exactly_what_pandas_finds(dbt_runner, cc_general_csv) -> None:
+    build = dbt_runner(VALIDATION_ONLY, {"customers_csv": str(cc_general_csv)})
+    quarantine = build.table("quarantine")
+    ours = set(
+        zip(
+            quarantine.source_row_number,
+            quarantine.reason_code,
+            quarantine.column_name,
+            strict=True,
+        )
+    )
+    expected = pandas_findings(cc_general_csv)
+    assert ours == expected
+    counts = quarantine.groupby("reason_code")["source_row_number"].nunique().to_dict()
+    assert counts == {"frequency_out_of_range": 8, "purchases_mismatch": 19}
+    n_quarantined = quarantine["source_row_number"].nunique()
+    assert (quarantine.row_action == "quarantined").all()
+    assert len(build.table("int_customers_validated")) == 8950 - n_quarantined
+    raw = pd.read_csv(cc_general_csv)
+    assert raw["CUST_ID"].is_unique  # so no duplicate_customer_id findings are expected
+
+
+def test_notebook_compatible_mode_keeps_and_reports(cc_general_build) -> None:
+    quarantine = cc_general_build.table("quarantine")
+    assert (quarantine.row_action == "kept").all() and len(quarantine) == 27
+    assert len(cc_general_build.table("customer_segments")) == 8950
+
+
+# ---------------------------------------------------------------------------------------------
+# File-level errors: the build stops in on-run-start with one message naming file and problem.
+
+HEADER = ",".join(CC_GENERAL_COLUMNS)
+
+
+def csv_lines(n_rows: int = 3) -> list[str]:
+    return [HEADER] + [
+        ",".join(row[c] for c in CC_GENERAL_COLUMNS) for row in valid_rows(n_rows, 5)
+    ]
+
+
+def file_case(name: str, path: Path) -> tuple[Path | None, str]:
+    """Writes the malformed file of case `name`; returns (path, expected problem)."""
+    lines = csv_lines()
+    if name == "missing_file":
+        return path, "does not exist"
+    if name == "empty_file":
+        path.write_bytes(b"")
+        return path, "is empty (0 bytes)"
+    if name == "header_only":
+        path.write_text(HEADER + "\n")
+        return path, "has a header but no data rows"
+    if name == "missing_column":
+        columns = [c for c in CC_GENERAL_COLUMNS if c != "TENURE"]
+        write_rows(path, valid_rows(3, 5), columns)
+        return path, ("is missing required column TENURE (header has: " + ", ".join(columns) + ")")
+    if name == "missing_two_columns":
+        columns = [c for c in CC_GENERAL_COLUMNS if c not in ("CUST_ID", "BALANCE")]
+        write_rows(path, valid_rows(3, 5), columns)
+        return path, "is missing required columns CUST_ID, BALANCE (header has: "
+    if name == "semicolon_delimiter":
+        path.write_text("\n".join(line.replace(",", ";") for line in lines) + "\n")
+        return path, "uses ';' as delimiter: expected a comma-separated file (header: CUST_ID;BAL"
+    if name == "tab_delimiter":
+        path.write_text("\n".join(line.replace(",", "\t") for line in lines) + "\n")
+        return path, "uses tab as delimiter: expected a comma-separated file"
+    if name == "latin1_encoding":
+        lines[2] = lines[2].replace(lines[2].split(",")[0], "C1000\u00e9", 1)
+        path.write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
+        return path, "line 3 is not valid UTF-8 (unexpected encoding, e.g. Latin-1)"
+    if name == "utf16_encoding":
+        path.write_bytes(("\n".join(lines) + "\n").encode("utf-16"))
+        return path, "is not UTF-8 text (unexpected encoding, e.g. UTF-16): save it as UTF-8 CSV"
+    if name == "extra_field_on_a_line":
+        lines[3] += ",42"
+        path.write_text("\n".join(lines) + "\n")
+        return path, (
+            "line 4 does not have the 18 comma-separated fields of the header "
+            "(Expected Number of Columns: 18 Found: 19)"
+        )
+    raise ValueError(name)
+
+
+FILE_CASES = [
+    "missing_file",
+    "empty_file",
+    "header_only",
+    "missing_column",
+    "missing_two_columns",
+    "semicolon_delimiter",
+    "latin1_encoding",
+    "utf16_encoding",
+    "extra_field_on_a_line",
+]
+
+
+@pytest.mark.parametrize("name", FILE_CASES)
+def test_file_level_error_names_the_file_and_the_problem(dbt_runner, tmp_path, name) -> None:
+    path, problem = file_case(name, tmp_path / f"{name}.csv")
+    build = dbt_runner(FILE_CHECK_ONLY, {"customers_csv": str(path)}, check=False)
+    assert build.returncode != 0
+    assert f"Input file '{path}' (var customers_csv) {problem}" in build.output
+    assert "stg_cc_general__customers" not in tables_in(build)
+
+
+def test_well_formed_variants_pass_the_file_checks(dbt_runner, tmp_path) -> None:
+    """A UTF-8 BOM, CRLF line ends, quoted fields and reordered columns are all fine."""
+    rows = valid_rows(3, 5)
+    columns = list(reversed(CC_GENERAL_COLUMNS))
+    body = "\r\n".join(
+        [",".join(f'"{c}"' for c in columns)]
+        + [",".join(f'"{row[c]}"' for c in columns) for row in rows]
+    )
+    path = tmp_path / "variant.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (body + "\r\n").encode())
+    build = dbt_runner(FILE_CHECK_ONLY, {"customers_csv": str(path)})
+    staged = build.table("stg_cc_general__customers")
+    assert staged["customer_id"].tolist() == [row["CUST_ID"] for row in rows]
+    assert staged["balance"].tolist() == [float(row["BALANCE"]) for row in rows]
+
+
+# ---------------------------------------------------------------------------------------------
+# Model-level guards.
+
+
+def test_all_rows_quarantined_fails_with_a_clear_message(dbt_runner, tmp_path) -> None:
+    rows = valid_rows(3, 5)
+    for row in rows:
+        row["TENURE"] = "99"
+    path = write_rows(tmp_path / "all_bad.csv", rows)
+    build = dbt_runner(VALIDATION_ONLY, {"customers_csv": str(path)}, check=False)
+    assert build.returncode != 0
+    assert (
+        f"Input file '{path}' (var customers_csv): all 3 rows were quarantined, nothing is left "
+        "to segment. Reasons: select reason_code, count(*) from quarantine group by reason_code"
+    ) in build.output
+    # the quarantine table is still built and says why
+    assert build.table("quarantine")["reason_code"].tolist() == ["tenure_out_of_range"] * 3
+
+
+def test_fewer_clean_customers_than_clusters_fails_clearly(dbt_runner, tmp_path) -> None:
+    path = write_rows(tmp_path / "three.csv", valid_rows(3, 5))
+    build = dbt_runner(VALIDATION_ONLY, {"customers_csv": str(path)}, check=False)
+    assert build.returncode != 0
+    assert (
+        "Only 3 customers passed validation but n_clusters = 4: k-means needs at least as many "
+        f"customers as segments (input file '{path}')"
+    ) in build.output
+
+
+def test_all_null_feature_fails_clearly(dbt_runner, tmp_path) -> None:
+    rows = valid_rows(20, 5)
+    for row in rows:
+        row["CREDIT_LIMIT"] = ""
+    path = write_rows(tmp_path / "no_limit.csv", rows)
+    build = dbt_runner(VALIDATION_ONLY, {"customers_csv": str(path)}, check=False)
+    assert build.returncode != 0
+    assert (
+        "Feature credit_limit has no value in any of the 20 clean rows of input file "
+        f"'{path}': it cannot be imputed (all values empty or quarantined)"
+    ) in build.output
+
+
+def test_constant_feature_warns_and_is_neutral_in_the_model(dbt_runner, tmp_path) -> None:
+    """Zero variance: the build warns and goes on; the feature is 0 for everybody in z-space,
+    so it adds nothing to distances or PCA (decision: keep-and-neutralize with a warning)."""
+    rows = valid_rows(400, 8)
+    for row in rows:
+        row["TENURE"] = "12"
+    path = write_rows(tmp_path / "constant_tenure.csv", rows)
+    build = dbt_runner(["build"], {"customers_csv": str(path)})
+    assert "Warning in test warn_constant_features" in build.output
+    assert "Got 1 result, configured to warn if != 0" in build.output
+    centroids = build.table("ml_kmeans_centroids")
+    assert (centroids.loc[centroids.feature_name == "tenure", "centroid_value"] == 0).all()
+    loadings = build.table("ml_pca_loadings")
+    assert np.allclose(loadings.loc[loadings.feature_name == "tenure", "loading"], 0, atol=1e-12)
+    assert len(build.table("customer_segments")) == 400
+
+
+# ---------------------------------------------------------------------------------------------
+# Config validation: every var is checked on-run-start, all problems reported at once.
+
+
+def test_every_bad_var_is_reported_at_once(dbt_runner) -> None:
+    variables = {
+        "n_clusters": 1,
+        "n_init": 0,
+        "random_seed": -1,
+        "fit_sample_size": "lots",
+        "pca_components": 18,
+        "persona_min_score": "high",
+        "purchases_tolerance": -1,
+        "imputation": "mode",
+        "warn_only_checks": "purchases_mismatch",
+        "customers_csv": "data/customers.txt",
+    }
+    build = dbt_runner(FILE_CHECK_ONLY, variables, check=False)
+    assert build.returncode != 0
+    assert "Invalid configuration (10 problems):" in build.output
+    for message in [
+        "var 'n_clusters' must be an integer between 2 and 50, got '1'",
+        "var 'n_init' must be an integer between 1 and 1000, got '0'",
+        "var 'random_seed' must be an integer between 0 and 4294967295, got '-1'",
+        "var 'fit_sample_size' must be an integer >= 1, got 'lots'",
+        "var 'pca_components' must be an integer between 1 and 17, got '18'",
+        "var 'persona_min_score' must be a number, got 'high'",
+        "var 'purchases_tolerance' must be >= 0, got '-1'",
+        "var 'imputation' must be 'mean' or 'median', got 'mode'",
+        "var 'warn_only_checks' must be a list of reason codes (allowed: non_numeric_value,",
+        "var 'customers_csv' must name a .csv (or .csv.gz) file, got 'data/customers.txt'",
+    ]:
+        assert f"  - {message}" in build.output
+
+
+def test_out_of_range_and_not_downgradable_values(dbt_runner) -> None:
+    variables = {
+        "n_clusters": 51,
+        "fit_sample_size": 3,
+        "random_seed": True,
+        "warn_only_checks": ["duplicate_customer_id"],
+    }
+    build = dbt_runner(FILE_CHECK_ONLY, variables, check=False)
+    assert build.returncode != 0
+    assert "Invalid configuration (3 problems):" in build.output
+    assert "var 'n_clusters' must be an integer between 2 and 50, got '51'" in build.output
+    assert "var 'random_seed' must be an integer between 0 and 4294967295, got 'True'" in (
+        build.output
+    )
+    assert (
+        "var 'warn_only_checks' contains 'duplicate_customer_id', which is not a reason code "
+        "that can be downgraded to a warning" in build.output
+    )
+    # fit_sample_size >= n_clusters is only checked when both are valid integers
+    build = dbt_runner(FILE_CHECK_ONLY, {"n_clusters": 5, "fit_sample_size": 3}, check=False)
+    assert "var 'fit_sample_size' (3) must be at least n_clusters (5)" in build.output
+
+
+def test_sql_injection_through_vars_is_rejected(dbt_runner, tmp_path) -> None:
+    variables = {
+        "warn_only_checks": ["balance; drop table persona_rules"],
+        "n_clusters": "4; drop table persona_rules",
+        "customers_csv": "seeds/sample_customers.csv'); drop table persona_rules; --.csv",
+    }
+    build = dbt_runner(["build"], variables, check=False)
+    assert build.returncode != 0
+    assert "Invalid configuration (3 problems):" in build.output
+    assert "var 'warn_only_checks' contains 'balance; drop table persona_rules'" in build.output
+    assert "var 'n_clusters' must be an integer between 2 and 50, got '4; drop table" in (
+        build.output
+    )
+    assert "var 'customers_csv' must be a plain file path without quotes" in build.output
+    # nothing ran: not even the seeds were loaded
+    assert tables_in(build) == []
