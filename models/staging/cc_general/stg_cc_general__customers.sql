@@ -1,6 +1,14 @@
 -- One row per row of the input file: trimmed id, every behavioural column cast to double.
 -- A value that is not a number becomes NULL here; validation downstream tells it apart from a
--- value that was genuinely missing.
+-- value that was genuinely missing. The input is a CSV file (`customers_csv`, every column read
+-- as text) or Parquet files (`customers_parquet`, typed columns, read directly); try_cast
+-- handles both (text is trimmed, '' becomes NULL).
+{%- if var("customers_csv", none) and var("customers_parquet", none) %}
+    {{ exceptions.raise_compiler_error(
+        "set only one of the vars 'customers_csv' and 'customers_parquet', got both: '"
+        ~ var("customers_csv") ~ "' and '" ~ var("customers_parquet") ~ "'") }}
+{%- endif %}
+
 with
 
 source as (
@@ -13,10 +21,10 @@ renamed as (
 
     select
         {% for column in cc_general_columns() -%}
-            {{ safe_cast("nullif(trim(" ~ column.source | lower ~ "), '')", "double") }}
+            {{ safe_cast(column.source | lower, "double") }}
                 as {{ column.name }},
         {% endfor %}
-        nullif(trim(cust_id), '') as customer_id
+        nullif(trim(cast(cust_id as string)), '') as customer_id
 
     from source
 
