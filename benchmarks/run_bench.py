@@ -162,27 +162,31 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"dbt scored {n_rows} customers, expected {args.rows}")
 
     header = (
-        "| rows | input | pipeline | wall s | peak RSS MiB | wall ratio | RSS ratio "
-        "| ARI vs full fit | inertia ratio |"
+        "| rows | input | pipeline | wall s | CPU s | peak RSS MiB | wall ratio | CPU ratio "
+        "| RSS ratio | ARI vs full fit | inertia ratio |"
     )
-    lines = [header, "|---:|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [header, "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     if baseline is not None:
         lines.append(
             f"| {args.rows:,} | csv | notebook baseline | {baseline.wall_seconds:.1f} "
-            f"| {baseline.peak_rss_bytes / MIB:,.0f} | 1 | 1 | 1 | 1 |"
+            f"| {baseline.cpu_seconds:.1f} | {baseline.peak_rss_bytes / MIB:,.0f} "
+            "| 1 | 1 | 1 | 1 | 1 |"
         )
     base_wall = baseline.wall_seconds if baseline else None
     base_rss = baseline.peak_rss_bytes if baseline else None
+    base_cpu = baseline.cpu_seconds if baseline else None
     lines.append(
         f"| {args.rows:,} | {args.format} | dbt build | {ours.wall_seconds:.1f} "
-        f"| {ours.peak_rss_bytes / MIB:,.0f} "
+        f"| {ours.cpu_seconds:.1f} | {ours.peak_rss_bytes / MIB:,.0f} "
         f"| {fmt(ratio(ours.wall_seconds, base_wall), '.3f')} "
+        f"| {fmt(ratio(ours.cpu_seconds, base_cpu), '.3f')} "
         f"| {fmt(ratio(ours.peak_rss_bytes, base_rss), '.3f')} "
         f"| {fmt(ari, '.4f')} | {fmt(ratio(inertia, baseline_inertia), '.6f')} |"
     )
     lines.append(
         f"\n`dbt parse` beforehand (untimed above, warm partial-parse cache for the build): "
-        f"{parse.wall_seconds:.1f} s, {parse.peak_rss_bytes / MIB:,.0f} MiB."
+        f"{parse.wall_seconds:.1f} s wall, {parse.cpu_seconds:.1f} s CPU, "
+        f"{parse.peak_rss_bytes / MIB:,.0f} MiB."
     )
     table = "\n".join(lines)
     print(table)

@@ -66,6 +66,7 @@ def test_run_measured_counts_children_and_grandchildren() -> None:
     # 200 MiB in the child + 100 MiB in the grandchild, alive at the same time
     assert measurement.peak_rss_bytes > 300 * 1024 * 1024
     assert measurement.peak_rss_bytes < 600 * 1024 * 1024
+    assert measurement.cpu_seconds > 0
 
 
 def test_run_measured_reports_failure_and_rejects_bad_interval() -> None:

@@ -81,6 +81,9 @@ class Measurement:
     wall_seconds: float
     peak_rss_bytes: int
     n_samples: int
+    #: user + system CPU time of the command and its waited-for descendants; unlike wall time
+    #: it hardly depends on what else the machine is running.
+    cpu_seconds: float = 0.0
 
 
 def run_measured(
@@ -115,11 +118,14 @@ def run_measured(
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        returncode = process.wait()
+        _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
+        returncode = os.waitstatus_to_exitcode(status)
+        process.returncode = returncode  # reaped by wait4, tell Popen
         done.set()
         sampler.join()
-    return Measurement(tuple(command), returncode, wall, peak, samples)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measurement(tuple(command), returncode, wall, peak, samples, cpu)
 
 
 def adjusted_rand_index(contingency: np.ndarray) -> float:
