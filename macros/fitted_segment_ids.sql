@@ -1,10 +1,11 @@
 {#- The segment ids of the fitted k-means model, read from the centroid table when the scoring
     model runs (not from the `n_clusters` var), so scoring follows whatever k was fitted.
-    Returns [] while dbt only parses, and when the table does not exist yet or is empty (e.g.
-    `dbt build --empty`). Unit tests override it with a fixed list. -#}
+    Returns [] when the table does not exist yet or is empty (e.g. `dbt build --empty`), and the
+    placeholder [1, 2] while dbt only parses (and sqlfluff lints): that SQL is never run.
+    Unit tests override it with a fixed list. -#}
 {% macro fitted_segment_ids(centroids_relation) %}
     {%- if not execute %}
-        {{ return([]) }}
+        {{ return([1, 2]) }}
     {%- endif %}
     {%- set existing = adapter.get_relation(
         database=centroids_relation.database,
