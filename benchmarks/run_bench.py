@@ -53,6 +53,18 @@ def run_baseline(data: Path, work: Path) -> tuple[Measurement, Path, float]:
     if measurement.returncode != 0:
         raise SystemExit(f"baseline failed, see {work / 'baseline.log'}")
     inertia = json.loads(Path(str(labels) + ".json").read_text())["inertia"]
+    saved = {"wall": measurement.wall_seconds, "cpu": measurement.cpu_seconds}
+    saved["rss"] = measurement.peak_rss_bytes
+    (work / "baseline_measurement.json").write_text(json.dumps(saved))
+    return measurement, labels, inertia
+
+
+def reuse_baseline(work: Path) -> tuple[Measurement, Path, float]:
+    """The baseline measured by an earlier run on the same file (`--baseline reuse`)."""
+    labels = work / "baseline_labels.parquet"
+    saved = json.loads((work / "baseline_measurement.json").read_text())
+    inertia = json.loads(Path(str(labels) + ".json").read_text())["inertia"]
+    measurement = Measurement(("reused",), 0, saved["wall"], saved["rss"], 0, saved["cpu"])
     return measurement, labels, inertia
 
 
@@ -132,9 +144,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
     parser.add_argument(
         "--baseline",
-        choices=["auto", "yes", "no"],
+        choices=["auto", "yes", "no", "reuse"],
         default="auto",
-        help="run the notebook baseline (auto: up to 20M rows; it needs ~0.75 GB per 1M rows)",
+        help="run the notebook baseline (auto: up to 20M rows; it needs ~0.75 GB per 1M rows); "
+        "reuse: take the measurement and labels of an earlier run on the same file",
     )
     parser.add_argument("--vars", default="{}", help="extra dbt vars as JSON")
     parser.add_argument("--data-dir", type=Path, default=PROJECT_DIR / "benchmarks" / "data")
@@ -144,7 +157,9 @@ def main(argv: list[str] | None = None) -> None:
 
     args.data_dir.mkdir(parents=True, exist_ok=True)
     machine = machine_description()
-    with_baseline = args.baseline == "yes" or (args.baseline == "auto" and args.rows <= 20_000_000)
+    with_baseline = args.baseline in ("yes", "reuse") or (
+        args.baseline == "auto" and args.rows <= 20_000_000
+    )
     # The baseline reads CSV (the notebook); a Parquet run still compares with a CSV baseline.
     data = generate(args.rows, args.seed, args.format, args.data_dir)
     csv = generate(args.rows, args.seed, "csv", args.data_dir) if with_baseline else data
@@ -152,7 +167,9 @@ def main(argv: list[str] | None = None) -> None:
     work.mkdir(exist_ok=True)
 
     baseline = labels = baseline_inertia = None
-    if with_baseline:
+    if args.baseline == "reuse":
+        baseline, labels, baseline_inertia = reuse_baseline(work)
+    elif with_baseline:
         print("running the notebook baseline ...", flush=True)
         baseline, labels, baseline_inertia = run_baseline(csv, work)
     print("running dbt build ...", flush=True)
@@ -188,6 +205,8 @@ def main(argv: list[str] | None = None) -> None:
         f"{parse.wall_seconds:.1f} s wall, {parse.cpu_seconds:.1f} s CPU, "
         f"{parse.peak_rss_bytes / MIB:,.0f} MiB."
     )
+    if args.baseline == "reuse":
+        lines.append("The baseline row is reused from an earlier run on the same file.")
     table = "\n".join(lines)
     print(table)
 
