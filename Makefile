@@ -6,8 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := 0
+# DuckDB worker threads (profiles.yml): all cores unless set.
+export SEGMENTATION_THREADS ?= $(shell nproc 2>/dev/null || echo 4)
+# `make bench ROWS=10000000 FORMAT=parquet BASELINE=no`: see benchmarks/run_bench.py.
+ROWS ?= 1000000
+FORMAT ?= csv
+BASELINE ?= auto
 
-.PHONY: build install test lint format docs sample clean
+.PHONY: build install test lint format docs sample bench clean
 
 build: $(INSTALLED)  ## venv + pinned install + `dbt build` on the bundled sample
 	$(BIN)/dbt build
@@ -24,15 +30,15 @@ test: lint  ## everything CI runs
 	$(BIN)/python -m pytest
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check python models tests
-	$(BIN)/ruff format --check python models tests
+	$(BIN)/ruff check python models tests benchmarks
+	$(BIN)/ruff format --check python models tests benchmarks
 	SEGMENTATION_DB=target/lint.duckdb $(BIN)/sqlfluff lint models tests/dbt
 	SEGMENTATION_DB=target/lint.duckdb $(BIN)/sqlfluff lint --config tests/sqlfluff_ledger.cfg \
 		models/staging/ledger models/intermediate/ledger models/marts/ledger
 
 format: $(INSTALLED)
-	$(BIN)/ruff format python models tests
-	$(BIN)/ruff check --fix python models tests
+	$(BIN)/ruff format python models tests benchmarks
+	$(BIN)/ruff check --fix python models tests benchmarks
 
 docs: $(INSTALLED)  ## dbt docs (catalog of every model and column) into target/
 	$(BIN)/dbt docs generate
@@ -42,6 +48,9 @@ sample: $(INSTALLED)  ## regenerate the bundled synthetic sample
 	$(BIN)/generate-ledger --customers 1000 --seed 42 --out-dir /tmp/segmentation-ledger-sample
 	cp /tmp/segmentation-ledger-sample/accounts.csv seeds/sample_ledger_accounts.csv
 	cp /tmp/segmentation-ledger-sample/transactions.csv seeds/sample_ledger_transactions.csv
+
+bench: $(INSTALLED)  ## notebook baseline vs `dbt build` on ROWS generated customers
+	$(BIN)/python benchmarks/run_bench.py --rows $(ROWS) --format $(FORMAT) --baseline $(BASELINE)
 
 clean:
 	rm -rf target logs segmentation.duckdb segmentation.duckdb.wal .pytest_cache

@@ -12,6 +12,14 @@
              ["customer_id", "transaction_ts", "amount", "category", "transaction_type"]),
             ("accounts_csv", ["customer_id", "credit_limit", "balance", "opened_at"]),
         ] -%}
+    {%- elif var("customers_parquet", none) -%}
+        {#- Parquet: typed columns, checked by DuckDB when read; here only that files exist. -#}
+        {%- set pattern = var("customers_parquet") | string -%}
+        {%- if count_matching_files(pattern) == 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "Input file(s) '" ~ pattern ~ "' (var customers_parquet) do not exist") }}
+        {%- endif -%}
+        {%- set files = [] -%}
     {%- else -%}
         {%- set files = [
             ("customers_csv",

@@ -33,6 +33,14 @@
     {%- if path_error -%}
         {%- do errors.append(path_error) -%}
     {%- endif -%}
+    {%- set parquet = var("customers_parquet", none) -%}
+    {%- if parquet is not none and (parquet is not string
+        or modules.re.search("['\"`;\\x00-\\x1f\\x7f]", parquet)
+        or not modules.re.search("[.]parquet$", parquet.lower())) -%}
+        {%- do errors.append("var 'customers_parquet' must be a plain path or glob of .parquet "
+            ~ "files without quotes, backticks, semicolons or control characters, got: "
+            ~ parquet) -%}
+    {%- endif -%}
     {%- if var("input_format", "cc_general") == "ledger" -%}
         {%- for name in ["transactions_csv", "accounts_csv"] -%}
             {%- set value = var(name, none) -%}

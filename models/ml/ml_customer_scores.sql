@@ -1,8 +1,14 @@
 -- Scores every customer in SQL with the fitted parameters: the nearest k-means centroid
 -- (Euclidean distance in standardized space, ties to the lower segment id) and the PCA
 -- coordinates pc1..pcN. Carries the customer's imputed and standardized features through.
+--
+-- One pass, no join and no window: the centroids are pivoted into a single row (one column per
+-- segment and feature), every customer gets one distance column per segment, and a `case`
+-- picks the first segment with the minimal distance. The segment ids are read from
+-- ml_kmeans_centroids when this model runs (macro fitted_segment_ids), so any fitted k works.
 {%- set features = segmentation_features() %}
 {%- set n_components = var("pca_components") | int %}
+{%- set segment_ids = fitted_segment_ids(ref('ml_kmeans_centroids')) %}
 
 with
 
@@ -27,10 +33,16 @@ pca_loadings as (
 centroids as (
 
     select
-        segment_id,
-        {{ pivot_feature_values("centroid_value", features, prefix="centroid__") }}
+        {% for segment_id in segment_ids -%}
+            {{ pivot_feature_values(
+                "centroid_value",
+                features,
+                prefix="centroid_" ~ segment_id ~ "__",
+                condition="segment_id = " ~ segment_id,
+            ) }},
+        {% endfor %}
+        count(*) as n_centroid_values
     from centroid_values
-    group by segment_id
 
 ),
 
@@ -53,46 +65,11 @@ projection as (
 distances as (
 
     select
-        customers.customer_id,
-        centroids.segment_id,
-        sqrt({{ squared_distance(features, "customers.z_", "centroids.centroid__") }}) as distance
-
-    from customers
-    cross join centroids
-
-),
-
-ranked_distances as (
-
-    select
-        customer_id,
-        segment_id,
-        distance,
-        row_number() over (
-            partition by customer_id order by distance asc, segment_id asc
-        ) as distance_rank
-
-    from distances
-
-),
-
-nearest as (
-
-    select
-        customer_id,
-        segment_id,
-        distance as distance_to_centroid
-
-    from ranked_distances
-    where distance_rank = 1
-
-),
-
-scored as (
-
-    select
-        nearest.segment_id,
-        nearest.distance_to_centroid,
+        {% for segment_id in segment_ids -%}
+            sqrt({{ squared_distance(
+                features, "customers.z_", "centroids.centroid_" ~ segment_id ~ "__"
+            ) }}) as distance_to_segment_{{ segment_id }},
+        {% endfor %}
         {% for component in range(1, n_components + 1) -%}
             {{ pca_coordinate(
                 features,
@@ -104,9 +81,21 @@ scored as (
         customers.*
 
     from customers
-    inner join nearest
-        on customers.customer_id = nearest.customer_id
+    cross join centroids
     cross join projection
+
+),
+
+scored as (
+
+    select
+        cast(
+            {{ nearest_segment(segment_ids, "distance_to_segment_") }} as bigint
+        ) as segment_id,
+        {{ minimum_distance(segment_ids, "distance_to_segment_") }} as distance_to_centroid,
+        distances.*
+
+    from distances
 
 ),
 
