@@ -117,9 +117,10 @@ def test_cluster_quality_agrees_with_numpy_and_scikit_learn(
     expected_outliers = distances > labels.map(thresholds)
     assert (segments["is_outlier"] == expected_outliers).all()
     assert (quality["n_outliers"] == expected_outliers.groupby(labels).sum()).all()
-    share = expected_outliers.mean()
-    print(f"outliers: {expected_outliers.sum()} ({share:.2%})")
-    assert 0.005 < share <= CONTAMINATION
+    # strictly beyond the interpolated quantile: ceil(c * (n - 1)) customers per segment
+    sizes = labels.value_counts().sort_index()
+    assert (quality["n_outliers"] == np.ceil(CONTAMINATION * (sizes - 1))).all()
+    print(f"outliers: {expected_outliers.sum()} ({expected_outliers.mean():.2%})")
 
 
 def test_pca_components_agree_with_scikit_learn(cc_general_build, standardized) -> None:
