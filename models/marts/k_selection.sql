@@ -38,7 +38,7 @@ final as (
         ) as wcss_drop_share,
         cast(chord_distance as double) as chord_distance,
         cast(is_elbow as boolean) as is_elbow,
-        cast(selection_rule as varchar) as selection_rule,
+        cast(selection_rule as string) as selection_rule,
         cast(n_fit_rows as bigint) as n_fit_rows,
         cast(n_init as bigint) as n_init,
         cast(n_iterations as bigint) as n_iterations,
