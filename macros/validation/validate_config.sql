@@ -7,7 +7,9 @@
     {%- set errors = [] -%}
     {%- set n_features = segmentation_features() | length -%}
 
-    {%- do _check_integer(errors, "n_clusters", 2, 50) -%}
+    {%- if var("n_clusters") != "auto" -%}
+        {%- do _check_integer(errors, "n_clusters", 2, 50) -%}
+    {%- endif -%}
     {%- do _check_integer(errors, "n_init", 1, 1000) -%}
     {%- do _check_integer(errors, "random_seed", 0, 4294967295) -%}
     {%- do _check_integer(errors, "fit_sample_size", 1, none) -%}

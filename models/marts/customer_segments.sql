@@ -1,6 +1,8 @@
 -- The table analysts query: one row per customer with their segment, persona name, distance to
--- the segment centroid, PCA coordinates for plots, the 17 CC GENERAL columns after imputation
--- (NULL where a ledger input cannot derive them) and the purchase type.
+-- the segment centroid, the outlier flag, PCA coordinates for plots, the 17 CC GENERAL columns
+-- after imputation (NULL where a ledger input cannot derive them) and the purchase type. An
+-- outlier lies farther from its centroid than the segment's outlier distance threshold
+-- (ml_segment_distance_stats, var outlier_contamination).
 {%- set columns = cc_general_columns() | map(attribute="name") | list %}
 {%- set delivered = base_feature_columns() %}
 
@@ -18,6 +20,12 @@ personas as (
 
 ),
 
+distance_stats as (
+
+    select * from {{ ref('ml_segment_distance_stats') }}
+
+),
+
 final as (
 
     select
@@ -25,6 +33,9 @@ final as (
         scores.segment_id,
         personas.segment_name,
         scores.distance_to_centroid,
+        coalesce(
+            scores.distance_to_centroid > distance_stats.outlier_distance_threshold, false
+        ) as is_outlier,
         scores.pc1,
         scores.pc2,
         {% for column in columns -%}
@@ -40,6 +51,8 @@ final as (
     from scores
     inner join personas
         on scores.segment_id = personas.segment_id
+    inner join distance_stats
+        on scores.segment_id = distance_stats.segment_id
 
 )
 

@@ -1,11 +1,22 @@
 -- One row per segment: its persona name, a description that cites the segment's most
 -- distinguishing features, and the marketing recommendation from the persona catalogue.
 --
--- Rule: each persona in seeds/persona_rules.csv scores a segment by the weighted average of the
--- segment's standardized feature means (sum(weight * mean_z) / sum(abs(weight))). A segment
--- takes its best-scoring persona; if no persona scores at least `persona_min_score` it is
--- "Mainstream Customers". When several segments take the same persona, the best-scoring keeps
--- the plain name and the others are numbered: "Name (2)", "Name (3)".
+-- Rule (editable data: seeds/persona_rules.csv, seeds/persona_catalogue.csv):
+-- 1. Score: each persona scores a segment by the weighted average of the segment's
+--    standardized feature means, sum(weight * mean_z) / sum(abs(weight)).
+-- 2. Assign, greedily: the best-scoring (segment, persona) pair of all takes the name, then
+--    the best pair among the segments and personas still free, and so on, as long as the score
+--    is at least `persona_min_score`. So each persona names at most one segment, and a segment
+--    whose best persona went to a better-fitting segment takes its next best.
+-- 3. A segment left without a persona is named from its data: from its two largest deviations
+--    ("High tenure, low credit limit") when one reaches `persona_min_deviation` sd (catalogue
+--    entry "Unmatched Segment"), else "Mainstream Customers".
+-- 4. Names stay unique: a repeated name is numbered "Name (2)", "Name (3)" by decreasing size
+--    of the deviation.
+{%- set min_score = var("persona_min_score") | float %}
+{%- set min_deviation = var("persona_min_deviation") | float %}
+{#- One round names one segment; 10 rounds cover k <= 10 (segments beyond are named from data). #}
+{%- set assignment_rounds = 10 %}
 
 with
 
@@ -52,52 +63,54 @@ persona_scores as (
 
 ),
 
-ranked_personas as (
+eligible_pairs as (
 
-    select
-        segment_id,
-        persona_name,
-        persona_score,
-        row_number() over (
-            partition by segment_id order by persona_score desc, persona_name asc
-        ) as persona_rank
-
-    from persona_scores
+    select * from persona_scores
+    where persona_score >= {{ min_score }}
 
 ),
 
-best_persona as (
+{% for round in range(1, assignment_rounds + 1) -%}
+    round_{{ round }}_pairs as (
 
-    select
-        segments.segment_id,
-        segments.n_customers,
-        ranked_personas.persona_score,
-        case
-            when ranked_personas.persona_score >= {{ var("persona_min_score") | float }}
-                then ranked_personas.persona_name
-            else 'Mainstream Customers'
-        end as persona_name
+        select
+            segment_id,
+            persona_name,
+            persona_score,
+            row_number() over (
+                order by persona_score desc, segment_id asc, persona_name asc
+            ) as pair_rank
 
-    from segments
-    left join ranked_personas
-        on
-            segments.segment_id = ranked_personas.segment_id
-            and ranked_personas.persona_rank = 1
+        from eligible_pairs
+        {%- if round > 1 %}
+            where
+                segment_id not in (
+                    select assigned.segment_id from assigned_{{ round - 1 }} as assigned
+                )
+                and persona_name not in (
+                    select assigned.persona_name from assigned_{{ round - 1 }} as assigned
+                )
+        {%- endif %}
 
-),
+    ),
 
-numbered as (
+    assigned_{{ round }} as (
 
-    select
-        *,
-        row_number() over (
-            partition by persona_name order by persona_score desc, segment_id asc
-        ) as persona_occurrence
+        {% if round > 1 -%}
+            select * from assigned_{{ round - 1 }}
+            union all
+        {% endif -%}
+        select
+            segment_id,
+            persona_name,
+            persona_score
 
-    from best_persona
+        from round_{{ round }}_pairs
+        where pair_rank = 1
 
-),
+    ),
 
+{% endfor -%}
 ranked_features as (
 
     select
@@ -118,13 +131,18 @@ feature_phrases as (
     select
         segment_id,
         feature_rank,
+        mean_standardized_value,
         concat(
             replace(feature_name, '_', ' '),
             ' ',
             case when mean_standardized_value >= 0 then '+' else '' end,
             cast(round(mean_standardized_value, 1) as string),
             ' sd'
-        ) as phrase
+        ) as phrase,
+        concat(
+            case when mean_standardized_value >= 0 then 'high ' else 'low ' end,
+            replace(feature_name, '_', ' ')
+        ) as level_phrase
 
     from ranked_features
     where feature_rank <= 3
@@ -135,15 +153,65 @@ distinguishing_features as (
 
     select
         segment_id,
+        max(case when feature_rank = 1 then abs(mean_standardized_value) end) as max_deviation,
         concat_ws(
             ', ',
             max(case when feature_rank = 1 then phrase end),
             max(case when feature_rank = 2 then phrase end),
             max(case when feature_rank = 3 then phrase end)
-        ) as top_features
+        ) as top_features,
+        concat_ws(
+            ', ',
+            max(case when feature_rank = 1 then level_phrase end),
+            max(case when feature_rank = 2 then level_phrase end)
+        ) as data_name
 
     from feature_phrases
     group by segment_id
+
+),
+
+named as (
+
+    select
+        segments.segment_id,
+        segments.n_customers,
+        assignments.persona_score,
+        distinguishing_features.max_deviation,
+        distinguishing_features.top_features,
+        case
+            when assignments.persona_name is not null then assignments.persona_name
+            when distinguishing_features.max_deviation >= {{ min_deviation }}
+                then 'Unmatched Segment'
+            else 'Mainstream Customers'
+        end as persona_name,
+        case
+            when assignments.persona_name is not null then assignments.persona_name
+            when distinguishing_features.max_deviation >= {{ min_deviation }}
+                then concat(
+                    upper(substr(distinguishing_features.data_name, 1, 1)),
+                    substr(distinguishing_features.data_name, 2)
+                )
+            else 'Mainstream Customers'
+        end as base_name
+
+    from segments
+    inner join distinguishing_features
+        on segments.segment_id = distinguishing_features.segment_id
+    left join assigned_{{ assignment_rounds }} as assignments
+        on segments.segment_id = assignments.segment_id
+
+),
+
+numbered as (
+
+    select
+        *,
+        row_number() over (
+            partition by base_name order by max_deviation desc, segment_id asc
+        ) as name_occurrence
+
+    from named
 
 ),
 
@@ -152,9 +220,9 @@ final as (
     select
         numbered.segment_id,
         case
-            when numbered.persona_occurrence = 1 then numbered.persona_name
+            when numbered.name_occurrence = 1 then numbered.base_name
             else concat(
-                numbered.persona_name, ' (', cast(numbered.persona_occurrence as string), ')'
+                numbered.base_name, ' (', cast(numbered.name_occurrence as string), ')'
             )
         end as segment_name,
         numbered.persona_name,
@@ -165,7 +233,7 @@ final as (
         concat(
             persona_catalogue.summary,
             ' Distinguishing features (segment mean vs all customers): ',
-            distinguishing_features.top_features,
+            numbered.top_features,
             '.'
         ) as description,
         persona_catalogue.recommendation
@@ -173,8 +241,6 @@ final as (
     from numbered
     inner join persona_catalogue
         on numbered.persona_name = persona_catalogue.persona_name
-    inner join distinguishing_features
-        on numbered.segment_id = distinguishing_features.segment_id
 
 )
 

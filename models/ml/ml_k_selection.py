@@ -1,0 +1,25 @@
+"""k-means sweep over k = k_selection_min..k_selection_max with quality metrics; marks chosen k."""
+
+from customer_segmentation.model_selection import select_k
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    n_clusters = dbt.config.get("n_clusters")
+    k_min = dbt.config.get("k_min")
+    k_max = dbt.config.get("k_max")
+    n_init = dbt.config.get("n_init")
+    random_seed = dbt.config.get("random_seed")
+    sample_size = dbt.config.get("silhouette_sample_size")
+    tolerance = dbt.config.get("silhouette_tolerance")
+    sample = dbt.ref("int_customers_fit_sample").df()
+    return select_k(
+        sample,
+        n_clusters,
+        int(k_min),
+        int(k_max),
+        int(random_seed),
+        n_init=int(n_init),
+        silhouette_sample_size=int(sample_size),
+        silhouette_tolerance=float(tolerance),
+    )

@@ -1,0 +1,289 @@
+"""Choosing the number of segments k: a k-means sweep with quality metrics and the auto-k rule.
+
+:func:`sweep_k` fits k-means for every k of a range on the (standardized) fit sample and measures
+each fit: WCSS (scikit-learn's ``inertia_``), silhouette (on a seeded sample), Davies-Bouldin and
+Calinski-Harabasz. :func:`choose_k` marks the k the segmentation uses: a fixed number, or with
+``"auto"`` the elbow of the WCSS curve checked against the silhouette (see :func:`choose_k`).
+:func:`select_k` does both and returns the table behind the ``k_selection`` mart.
+
+Davies-Bouldin and Calinski-Harabasz are computed here in NumPy from the labels (they are cheap,
+O(n k)); the tests check them against ``sklearn.metrics``. The silhouette is scikit-learn's
+``silhouette_score`` on a seeded sample (its cost grows with the square of the sample size).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+
+from customer_segmentation.clustering import ModelInputError, _empty, _feature_matrix
+
+K_SELECTION_COLUMNS = {
+    "k": "int64",
+    "wcss": "float64",
+    "silhouette": "float64",
+    "davies_bouldin": "float64",
+    "calinski_harabasz": "float64",
+    "silhouette_sample_size": "int64",
+    "n_fit_rows": "int64",
+    "n_init": "int64",
+    "n_iterations": "int64",
+    "random_seed": "int64",
+    "chord_distance": "float64",
+    "is_elbow": "bool",
+    "is_chosen": "bool",
+    "selection_rule": "string",
+}
+
+
+def _positive_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ModelInputError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def parse_n_clusters(value: object) -> int | None:
+    """``"auto"`` -> None (choose k from the sweep); a positive whole number -> that k.
+
+    Accepts the strings dbt hands to Python models (``"4"``, ``"auto"``).
+    """
+    text = str(value).strip().lower()
+    if text == "auto":
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number != int(number) or number < 1:
+        raise ModelInputError(f"n_clusters must be 'auto' or a positive integer, got {value!r}")
+    return int(number)
+
+
+def davies_bouldin(matrix: np.ndarray, labels: np.ndarray) -> float:
+    """Davies-Bouldin index (lower is better); NaN when undefined (fewer than 2 clusters).
+
+    Mean over clusters i of max over j != i of (s_i + s_j) / d(c_i, c_j), where c is the mean
+    of a cluster's points and s the mean distance of its points to c.
+    """
+    clusters = np.unique(labels)
+    if len(clusters) < 2:
+        return math.nan
+    centers = np.array([matrix[labels == c].mean(axis=0) for c in clusters])
+    spread = np.array(
+        [
+            np.linalg.norm(matrix[labels == c] - center, axis=1).mean()
+            for c, center in zip(clusters, centers, strict=True)
+        ]
+    )
+    separation = np.linalg.norm(centers[:, None, :] - centers[None, :, :], axis=2)
+    if np.allclose(spread, 0) or np.allclose(separation, 0):
+        return 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (spread[:, None] + spread[None, :]) / separation
+    ratio[~np.isfinite(ratio)] = 0.0  # identical centres: scikit-learn's convention
+    np.fill_diagonal(ratio, 0.0)
+    return float(ratio.max(axis=1).mean())
+
+
+def calinski_harabasz(matrix: np.ndarray, labels: np.ndarray) -> float:
+    """Calinski-Harabasz index (higher is better); NaN when undefined (k < 2 or k >= n).
+
+    (between-cluster dispersion / (k - 1)) / (within-cluster dispersion / (n - k)); a perfect
+    clustering (no within-cluster dispersion) gives 1.0 as in scikit-learn.
+    """
+    clusters = np.unique(labels)
+    n, k = matrix.shape[0], len(clusters)
+    if k < 2 or k >= n:
+        return math.nan
+    overall = matrix.mean(axis=0)
+    between = 0.0
+    within = 0.0
+    for c in clusters:
+        points = matrix[labels == c]
+        center = points.mean(axis=0)
+        between += len(points) * float(((center - overall) ** 2).sum())
+        within += float(((points - center) ** 2).sum())
+    if within == 0.0:
+        return 1.0
+    return between * (n - k) / (within * (k - 1))
+
+
+def sampled_silhouette(
+    matrix: np.ndarray, labels: np.ndarray, sample_size: int, random_seed: int
+) -> tuple[float, int]:
+    """Mean silhouette on a seeded sample of ``sample_size`` rows (all rows when fewer).
+
+    Returns ``(silhouette, rows used)``; the silhouette is NaN when undefined (the rows used hold
+    fewer than 2 or as many clusters as rows). Same sample as
+    ``sklearn.metrics.silhouette_score(..., sample_size=sample_size, random_state=random_seed)``.
+    """
+    n = matrix.shape[0]
+    used = min(sample_size, n)
+    if used < n:
+        indices = np.random.RandomState(random_seed).permutation(n)[:used]
+        matrix, labels = matrix[indices], labels[indices]
+    n_labels = len(np.unique(labels))
+    if n_labels < 2 or n_labels >= used:
+        return math.nan, used
+    return float(silhouette_score(matrix, labels)), used
+
+
+def sweep_k(
+    features: pd.DataFrame,
+    k_values: list[int],
+    random_seed: int,
+    n_init: int = 3,
+    silhouette_sample_size: int = 5000,
+) -> pd.DataFrame:
+    """Fit k-means (k-means++, ``n_init`` restarts, ``random_seed``) for every k and measure it.
+
+    ``features`` holds standardized features (and optionally ``customer_id``; rows are ordered
+    by it, as in :func:`customer_segmentation.clustering.fit_kmeans`). One row per k with the
+    columns ``k, wcss, silhouette, davies_bouldin, calinski_harabasz, silhouette_sample_size,
+    n_fit_rows, n_init, n_iterations, random_seed``; undefined metrics (k = 1) are NaN.
+    """
+    n_init = _positive_int(n_init, "n_init")
+    silhouette_sample_size = _positive_int(silhouette_sample_size, "silhouette_sample_size")
+    if silhouette_sample_size < 2:
+        raise ModelInputError("silhouette_sample_size must be at least 2")
+    k_values = sorted({_positive_int(k, "k") for k in k_values})
+    if not k_values:
+        raise ModelInputError("no k to evaluate: the k range is empty")
+    matrix, _ = _feature_matrix(features)
+    if matrix.shape[0] < k_values[-1]:
+        raise ModelInputError(
+            f"only {matrix.shape[0]} customers to fit but the k range goes up to {k_values[-1]}: "
+            "k-means needs at least as many customers as clusters"
+        )
+    rows = []
+    for k in k_values:
+        model = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=random_seed)
+        model.fit(matrix)
+        labels = np.asarray(model.labels_)
+        silhouette, used = sampled_silhouette(matrix, labels, silhouette_sample_size, random_seed)
+        rows.append(
+            {
+                "k": k,
+                "wcss": float(model.inertia_),
+                "silhouette": silhouette,
+                "davies_bouldin": davies_bouldin(matrix, labels),
+                "calinski_harabasz": calinski_harabasz(matrix, labels),
+                "silhouette_sample_size": used,
+                "n_fit_rows": matrix.shape[0],
+                "n_init": n_init,
+                "n_iterations": int(model.n_iter_),
+                "random_seed": random_seed,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def chord_distances(k: np.ndarray, wcss: np.ndarray) -> np.ndarray:
+    """Distance of each point of the WCSS curve to the chord joining its first and last point.
+
+    Both axes are first scaled to [0, 1] (k over the range, WCSS between its last and first
+    value), so the result does not depend on the units. NaN when the curve is flat or has fewer
+    than 3 points.
+    """
+    if len(k) < 3 or k[-1] == k[0] or wcss[0] == wcss[-1]:
+        return np.full(len(k), np.nan)
+    x = (k - k[0]) / (k[-1] - k[0])
+    y = (wcss - wcss[-1]) / (wcss[0] - wcss[-1])
+    # chord from (0, 1) to (1, 0): x + y - 1 = 0
+    return np.abs(x + y - 1.0) / math.sqrt(2.0)
+
+
+def choose_k(
+    sweep: pd.DataFrame, n_clusters: int | None, silhouette_tolerance: float = 0.1
+) -> pd.DataFrame:
+    """Add ``chord_distance``, ``is_elbow``, ``is_chosen`` and ``selection_rule`` to a sweep.
+
+    Fixed k (``n_clusters`` a number): that k is chosen (it must be in the sweep).
+
+    Auto (``n_clusters`` None), over the sweep's k (k >= 1, sorted):
+
+    1. Elbow: the k whose point of the WCSS curve lies farthest from the chord joining the
+       curve's first and last point (both axes scaled to [0, 1]); ties to the smaller k.
+    2. Silhouette check: the elbow is kept when its silhouette is at most
+       ``silhouette_tolerance`` below the best silhouette of the sweep. Otherwise the chosen k is
+       the one closest to the elbow among those within the tolerance of the best (ties to the
+       smaller k).
+
+    The auto rule needs at least 3 values of k including one >= 2.
+    """
+    if not math.isfinite(silhouette_tolerance) or silhouette_tolerance < 0:
+        raise ModelInputError(
+            f"silhouette tolerance must be a number >= 0, got {silhouette_tolerance!r}"
+        )
+    result = sweep.sort_values("k", ignore_index=True).copy()
+    k = result["k"].to_numpy(dtype=float)
+    result["chord_distance"] = chord_distances(k, result["wcss"].to_numpy(dtype=float))
+    distances = result["chord_distance"].to_numpy()
+    result["is_elbow"] = False
+    if np.isfinite(distances).any():
+        result.loc[int(np.nanargmax(distances)), "is_elbow"] = True  # first max = smaller k
+    if n_clusters is not None:
+        if n_clusters not in set(result["k"]):
+            raise ModelInputError(f"n_clusters = {n_clusters} is not among the evaluated k")
+        result["is_chosen"] = result["k"] == n_clusters
+        result["selection_rule"] = "fixed: n_clusters"
+        return result.astype(K_SELECTION_COLUMNS)
+    if len(result) < 3 or not result["is_elbow"].any():
+        raise ModelInputError(
+            "n_clusters = 'auto' needs a k range of at least 3 values with a decreasing WCSS "
+            f"curve, got k = {result['k'].tolist()}"
+        )
+    elbow = int(result.loc[result["is_elbow"], "k"].iloc[0])
+    silhouette = result.set_index("k")["silhouette"]
+    best = silhouette.max()
+    chosen, rule = elbow, "auto: elbow"
+    if math.isfinite(best) and not silhouette[elbow] >= best - silhouette_tolerance:
+        candidates = silhouette[silhouette >= best - silhouette_tolerance].index.to_numpy()
+        chosen = int(min(candidates, key=lambda c: (abs(c - elbow), c)))
+        rule = "auto: elbow corrected by silhouette"
+    result["is_chosen"] = result["k"] == chosen
+    result["selection_rule"] = rule
+    return result.astype(K_SELECTION_COLUMNS)
+
+
+def select_k(
+    features: pd.DataFrame,
+    n_clusters: object,
+    k_min: int,
+    k_max: int,
+    random_seed: int,
+    n_init: int = 3,
+    silhouette_sample_size: int = 5000,
+    silhouette_tolerance: float = 0.1,
+) -> pd.DataFrame:
+    """The ``k_selection`` table: :func:`sweep_k` over ``k_min..k_max`` then :func:`choose_k`.
+
+    ``n_clusters`` is ``"auto"`` or a number (see :func:`parse_n_clusters`); a fixed k outside
+    the range is evaluated too, so exactly one row is chosen. Empty input gives an empty table.
+    """
+    fixed = parse_n_clusters(n_clusters)
+    k_min = _positive_int(k_min, "k_selection_min")
+    k_max = _positive_int(k_max, "k_selection_max")
+    if k_max < k_min:
+        raise ModelInputError(
+            f"k_selection_max ({k_max}) is smaller than k_selection_min ({k_min})"
+        )
+    if len(features) == 0:  # `dbt run --empty`
+        return _empty(K_SELECTION_COLUMNS)
+    k_values = list(range(k_min, k_max + 1))
+    if fixed is not None:
+        k_values.append(fixed)
+    sweep = sweep_k(features, k_values, random_seed, n_init, silhouette_sample_size)
+    return choose_k(sweep, fixed, silhouette_tolerance)
+
+
+def chosen_k(k_selection: pd.DataFrame) -> int:
+    """The k marked ``is_chosen`` in a ``k_selection`` table (exactly one row must be)."""
+    chosen = k_selection.loc[k_selection["is_chosen"].astype(bool), "k"]
+    if len(chosen) != 1:
+        raise ModelInputError(f"k_selection must mark exactly one k as chosen, got {len(chosen)}")
+    return int(chosen.iloc[0])

@@ -1,0 +1,204 @@
+"""Choosing k, cluster quality, PCA components, outliers and personas, end to end through dbt.
+
+On CC GENERAL the tables are checked against an independent pandas + scikit-learn computation;
+on synthetic data with k well-separated archetypes the segments must recover them for several k
+(every k from 2 to 10 is tested at package level, python/tests/test_archetypes.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import (
+    adjusted_rand_score,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    silhouette_samples,
+    silhouette_score,
+)
+
+from customer_segmentation.archetypes import generate_separated_customers
+from customer_segmentation.model_selection import K_SELECTION_COLUMNS, choose_k, chosen_k
+from customer_segmentation.schema import CC_GENERAL_COLUMNS, CC_GENERAL_FEATURES, sql_name
+
+FEATURES = [sql_name(c) for c in CC_GENERAL_FEATURES]
+SEED = 42
+SWEEP_N_INIT = 3  # dbt_project.yml: k_selection_n_init
+SILHOUETTE_SAMPLE = 2000  # dbt_project.yml: silhouette_sample_size
+CONTAMINATION = 0.01  # dbt_project.yml: outlier_contamination
+
+
+@pytest.fixture(scope="module")
+def standardized(cc_general_csv: Path) -> pd.DataFrame:
+    """The notebook's preparation in pandas, rows ordered by customer id."""
+    raw = pd.read_csv(cc_general_csv).rename(columns=sql_name).set_index("customer_id")
+    raw = raw[FEATURES].astype(float).sort_index()
+    imputed = raw.fillna(raw.mean())
+    return (imputed - imputed.mean()) / imputed.std(ddof=0)
+
+
+def test_k_selection_agrees_with_scikit_learn(cc_general_build, standardized) -> None:
+    table = cc_general_build.table("k_selection").set_index("k").sort_index()
+    assert table.index.tolist() == list(range(1, 11))
+    x = standardized.to_numpy()
+    for k, row in table.iterrows():
+        reference = KMeans(n_clusters=k, n_init=SWEEP_N_INIT, random_state=SEED).fit(x)
+        assert row["wcss"] == pytest.approx(reference.inertia_, rel=1e-6), k
+        if k == 1:
+            assert row[["silhouette", "davies_bouldin", "calinski_harabasz"]].isna().all()
+            continue
+        labels = reference.labels_
+        silhouette = silhouette_score(x, labels, sample_size=SILHOUETTE_SAMPLE, random_state=SEED)
+        assert row["silhouette"] == pytest.approx(silhouette, rel=1e-6), k
+        assert row["davies_bouldin"] == pytest.approx(davies_bouldin_score(x, labels), rel=1e-6)
+        assert row["calinski_harabasz"] == pytest.approx(
+            calinski_harabasz_score(x, labels), rel=1e-6
+        )
+    assert (table["silhouette_sample_size"] == SILHOUETTE_SAMPLE).all()
+    assert (table["n_fit_rows"] == 8950).all()
+    # n_clusters = 4 (the default) is chosen; the elbow rule agrees on this data
+    assert table.index[table["is_chosen"]].tolist() == [4]
+    assert (table["selection_rule"] == "fixed: n_clusters").all()
+    assert table.index[table["is_elbow"]].tolist() == [4]
+    # `n_clusters: auto` would choose 4 too: the elbow's silhouette is within the tolerance
+    sweep = table.reset_index()[list(K_SELECTION_COLUMNS)[:10]]
+    assert chosen_k(choose_k(sweep, None, silhouette_tolerance=0.1)) == 4
+    print(table[["wcss", "silhouette", "davies_bouldin", "calinski_harabasz"]].round(4))
+
+
+@pytest.fixture(scope="module")
+def segments(cc_general_build) -> pd.DataFrame:
+    return cc_general_build.table("customer_segments").set_index("customer_id").sort_index()
+
+
+def test_cluster_quality_agrees_with_numpy_and_scikit_learn(
+    cc_general_build, segments, standardized
+) -> None:
+    quality = cc_general_build.table("cluster_quality").set_index("segment_id").sort_index()
+    labels = segments["segment_id"]
+    distances = segments["distance_to_centroid"]
+    grouped = distances.groupby(labels)
+    np.testing.assert_allclose(quality["mean_distance_to_centroid"], grouped.mean(), rtol=1e-9)
+    np.testing.assert_allclose(quality["max_distance_to_centroid"], grouped.max(), rtol=1e-9)
+    assert (quality["n_customers"] == labels.value_counts().sort_index()).all()
+
+    # separation: distance to the nearest other centroid
+    centroids = cc_general_build.table("ml_kmeans_centroids").pivot(
+        index="segment_id", columns="feature_name", values="centroid_value"
+    )[FEATURES]
+    between = np.linalg.norm(
+        centroids.to_numpy()[:, None, :] - centroids.to_numpy()[None, :, :], axis=2
+    )
+    np.fill_diagonal(between, np.inf)
+    np.testing.assert_allclose(quality["separation"], between.min(axis=1), rtol=1e-9)
+    assert (quality["nearest_segment_id"] == centroids.index[between.argmin(axis=1)]).all()
+
+    # silhouette on the seeded sample: the ids with the smallest md5(id || '-' || seed)
+    ids = sorted(segments.index, key=lambda i: (hashlib.md5(f"{i}-{SEED}".encode()).hexdigest(), i))
+    sample = ids[:SILHOUETTE_SAMPLE]
+    expected = pd.Series(
+        silhouette_samples(standardized.loc[sample].to_numpy(), labels.loc[sample]), index=sample
+    )
+    ours = cc_general_build.table("ml_customer_silhouettes").set_index("customer_id")
+    assert set(ours.index) == set(sample)
+    np.testing.assert_allclose(ours.loc[sample, "silhouette"], expected, atol=1e-9)
+    per_segment = expected.groupby(labels.loc[sample]).mean()
+    np.testing.assert_allclose(quality["mean_silhouette"], per_segment, atol=1e-9)
+
+    # outliers: beyond the segment's 0.99 quantile (linear interpolation) of distance
+    thresholds = grouped.quantile(1 - CONTAMINATION)
+    np.testing.assert_allclose(quality["outlier_distance_threshold"], thresholds, rtol=1e-9)
+    expected_outliers = distances > labels.map(thresholds)
+    assert (segments["is_outlier"] == expected_outliers).all()
+    assert (quality["n_outliers"] == expected_outliers.groupby(labels).sum()).all()
+    # strictly beyond the interpolated quantile: ceil(c * (n - 1)) customers per segment
+    sizes = labels.value_counts().sort_index()
+    assert (quality["n_outliers"] == np.ceil(CONTAMINATION * (sizes - 1))).all()
+    print(f"outliers: {expected_outliers.sum()} ({expected_outliers.mean():.2%})")
+
+
+def test_pca_components_agree_with_scikit_learn(cc_general_build, standardized) -> None:
+    components = cc_general_build.table("pca_components")
+    reference = PCA(n_components=2).fit(standardized.to_numpy())
+    for c in (1, 2):
+        rows = components[components["component"] == c].set_index("feature_name").loc[FEATURES]
+        expected = reference.components_[c - 1]
+        sign = np.sign(np.dot(rows["loading"], expected))
+        np.testing.assert_allclose(rows["loading"], sign * expected, atol=1e-9)
+        assert rows["explained_variance_ratio"].iloc[0] == pytest.approx(
+            reference.explained_variance_ratio_[c - 1], rel=1e-9
+        )
+        assert rows["cumulative_explained_variance_ratio"].iloc[0] == pytest.approx(
+            reference.explained_variance_ratio_[:c].sum(), rel=1e-9
+        )
+        top = rows["loading"].abs().sort_values(ascending=False, kind="stable")
+        assert rows.loc[top.index[0], "loading_rank"] == 1
+
+
+def test_persona_descriptions_cite_feature_sizes(cc_general_build) -> None:
+    personas = cc_general_build.table("segment_personas").set_index("segment_name")
+    description = personas.loc["Revolvers / Cash-Advance Reliant", "description"]
+    assert "cash advance frequency +1.7 sd" in description, description
+    assert personas["recommendation"].str.len().gt(20).all()
+
+
+def write_archetypes(path: Path, k: int, rows_per_archetype: int = 150) -> pd.DataFrame:
+    customers = generate_separated_customers(rows_per_archetype * k, k, seed=k)
+    customers[list(CC_GENERAL_COLUMNS)].to_csv(path, index=False)
+    return customers.set_index("CUST_ID")
+
+
+def check_segments_recover_archetypes(build, truth: pd.DataFrame, k: int) -> None:
+    segments = build.table("customer_segments").set_index("customer_id")
+    assert segments["segment_id"].nunique() == k
+    ari = adjusted_rand_score(truth.loc[segments.index, "archetype"], segments["segment_id"])
+    assert ari >= 0.9, (k, ari)
+    personas = build.table("segment_personas")
+    assert len(personas) == k and personas["segment_name"].is_unique
+    assert len(build.table("cluster_quality")) == k
+
+
+def test_auto_k_picks_four_on_four_separated_archetypes(dbt_runner, tmp_path: Path) -> None:
+    truth = write_archetypes(tmp_path / "four.csv", 4, rows_per_archetype=300)
+    build = dbt_runner(
+        ["build"], {"customers_csv": str(tmp_path / "four.csv"), "n_clusters": "auto"}
+    )
+    table = build.table("k_selection").set_index("k")
+    assert table.index[table["is_chosen"]].tolist() == [4]
+    assert table.loc[4, "selection_rule"] == "auto: elbow"
+    assert table.loc[4, "silhouette"] == table["silhouette"].max()
+    check_segments_recover_archetypes(build, truth, 4)
+
+
+@pytest.mark.parametrize("k", [2, 10])
+def test_fixed_k_recovers_separated_archetypes(dbt_runner, tmp_path: Path, k: int) -> None:
+    truth = write_archetypes(tmp_path / f"k{k}.csv", k)
+    variables = {
+        "customers_csv": str(tmp_path / f"k{k}.csv"),
+        "n_clusters": k,
+        "k_selection_min": k,  # a one-k sweep keeps the test fast
+        "k_selection_max": k,
+    }
+    build = dbt_runner(["build"], variables)
+    table = build.table("k_selection")
+    assert table["k"].tolist() == [k] and table["is_chosen"].tolist() == [True]
+    check_segments_recover_archetypes(build, truth, k)
+
+
+def test_bad_settings_fail_with_clear_messages(dbt_runner) -> None:
+    build = dbt_runner(["run", "--select", "+ml_k_selection"], {"n_clusters": "four"}, check=False)
+    assert build.returncode != 0
+    assert "n_clusters must be 'auto' or a positive integer, got 'four'" in build.output
+    build = dbt_runner(
+        ["compile", "--select", "ml_segment_distance_stats"],
+        {"outlier_contamination": 1.5},
+        check=False,
+    )
+    assert build.returncode != 0
+    assert "var 'outlier_contamination' must be a number in [0, 1), got '1.5'" in build.output
