@@ -14,7 +14,7 @@ customers as (
 
 centroid_values as (
 
-    select * from {{ ref('ml_kmeans_centroids') }}
+    select * from {{ ref('ml_segment_centroids') }}
 
 ),
 
