@@ -93,6 +93,23 @@ def test_a_pair_beyond_max_distance_is_not_a_counterpart() -> None:
     assert ids.tolist() == [1, 2]
 
 
+def test_max_distance_maximizes_the_number_of_counterparts_first() -> None:
+    # Plain minimal total distance would pair current 1 with previous 0 (0.1) and current 0 with
+    # previous 1 (3.04, beyond the limit): one counterpart. Two counterparts are possible.
+    previous = np.array([[0.0, 0.0], [1.95, -0.4330127]])
+    current = np.array([[0.0, 1.9], [0.1, 0.0]])
+    cost = np.sqrt(((current[:, None, :] - previous[None, :, :]) ** 2).sum(axis=2))
+    assert cost[0, 1] + cost[1, 0] < cost[0, 0] + cost[1, 1]
+    ids, distances, statuses = match_centroids(
+        previous, np.array([1, 2]), current, next_id=3, max_distance=2.0
+    )
+    assert ids.tolist() == [1, 2]
+    assert statuses == ["matched", "matched"]
+    np.testing.assert_allclose(distances, [1.9, 1.9], rtol=1e-6)
+    ids, _, _ = match_centroids(previous, np.array([1, 2]), current, next_id=3)
+    assert ids.tolist() == [2, 1]
+
+
 def test_match_rejects_bad_input() -> None:
     with pytest.raises(HistoryError, match="same number of features"):
         match_centroids(np.zeros((2, 2)), np.array([1, 2]), np.zeros((2, 3)), next_id=3)

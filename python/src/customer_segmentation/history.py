@@ -7,10 +7,11 @@ ids of the previous run's centroids they correspond to:
 1. Both runs' centroids are mapped back to raw units (``z * feature_scale + feature_mean`` with
    each run's own scaler) and re-standardized with ONE common scaler: the current run's. The two
    runs are thus compared in the current population's standard deviations.
-2. The Hungarian algorithm (:func:`scipy.optimize.linear_sum_assignment`) pairs new and previous
-   centroids so that the sum of Euclidean distances is minimal.
-3. A pair farther apart than ``max_distance`` is not a counterpart (both sides count as
-   unmatched). A matched centroid inherits the previous id.
+2. A pair farther apart than ``max_distance`` is not a counterpart. The Hungarian algorithm
+   (:func:`scipy.optimize.linear_sum_assignment`) pairs new and previous centroids so that the
+   number of counterparts is maximal and, among those pairings, the sum of their Euclidean
+   distances is minimal.
+3. A matched centroid inherits the previous id.
 4. Unmatched new centroids get new ids beyond the largest id ever used in the history, in the
    fit's size order (largest first). Unmatched previous ids are retired: they are never reused.
 
@@ -128,7 +129,11 @@ def match_centroids(
     statuses = ["new"] * k
     if previous.shape[0] and k:
         cost = np.sqrt(((current[:, None, :] - previous[None, :, :]) ** 2).sum(axis=2))
-        rows, cols = linear_sum_assignment(cost)
+        # Pairs beyond max_distance cost more than any set of valid pairs together: the
+        # assignment first maximizes the number of counterparts, then minimizes their distance.
+        allowed = cost if max_distance is None else np.where(cost <= max_distance, cost, np.inf)
+        penalty = (np.nansum(np.where(np.isfinite(allowed), allowed, 0.0)) + 1.0) * (k + 1)
+        rows, cols = linear_sum_assignment(np.where(np.isfinite(allowed), allowed, penalty))
         for row, col in zip(rows, cols, strict=True):
             if max_distance is None or cost[row, col] <= max_distance:
                 ids[row] = previous_ids[col]
