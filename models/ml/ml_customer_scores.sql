@@ -5,10 +5,11 @@
 -- One pass, no join and no window: the centroids are pivoted into a single row (one column per
 -- segment and feature), every customer gets one distance column per segment, and a `case`
 -- picks the first segment with the minimal distance. The segment ids are read from
--- ml_kmeans_centroids when this model runs (macro fitted_segment_ids), so any fitted k works.
+-- ml_segment_centroids (the fit's centroids under their stable ids) when this model runs (macro
+-- fitted_segment_ids), so any fitted k and any stable ids work.
 {%- set features = segmentation_features() %}
 {%- set n_components = var("pca_components") | int %}
-{%- set segment_ids = fitted_segment_ids(ref('ml_kmeans_centroids')) %}
+{%- set segment_ids = fitted_segment_ids(ref('ml_segment_centroids')) %}
 
 with
 
@@ -20,7 +21,7 @@ customers as (
 
 centroid_values as (
 
-    select * from {{ ref('ml_kmeans_centroids') }}
+    select * from {{ ref('ml_segment_centroids') }}
 
 ),
 

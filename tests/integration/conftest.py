@@ -98,3 +98,22 @@ def cc_general_build(dbt_runner: Callable[..., Build], cc_general_csv: Path) -> 
 @pytest.fixture(scope="session")
 def sample_build(dbt_runner: Callable[..., Build]) -> Build:
     return dbt_runner(["build"])
+
+
+@pytest.fixture(scope="session")
+def dbt_database_runner(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[], Callable[..., Build]]:
+    """`run = dbt_database_runner()` gives a runner like `dbt_runner` bound to ONE fresh database
+    file: every `run(args, variables=None, check=True)` builds into the same warehouse, so
+    incremental models and snapshots accumulate (month-by-month replays)."""
+
+    def factory() -> Callable[..., Build]:
+        database = tmp_path_factory.mktemp("dbt") / "segmentation.duckdb"
+
+        def runner(args: list[str], variables: dict | None = None, check: bool = True) -> Build:
+            return run_dbt(args, database, variables, check)
+
+        return runner
+
+    return factory

@@ -1,0 +1,61 @@
+-- One row describing this build's fit run: its id (the dbt invocation id), its time (var
+-- `as_of_date`, else the time the invocation started, UTC), a fingerprint of the input rows and
+-- the settings. The history models (ml_centroid_history, ml_model_registry) and the membership
+-- snapshot read the run from here, so they all agree on it.
+--
+-- The fingerprint is md5 over the sorted md5 hashes of the input rows (id and the 17 values as
+-- text): the same set of rows gives the same fingerprint whatever the row order of the file.
+{%- set features = segmentation_features() %}
+{%- set recorded_vars = [
+    "customers_csv", "imputation", "n_clusters", "n_init", "random_seed", "fit_sample_size",
+    "pca_components", "persona_min_score", "as_of_date", "segment_match_max_distance",
+] %}
+
+with
+
+customers as (
+
+    select * from {{ ref('stg_cc_general__customers') }}
+
+),
+
+row_hashes as (
+
+    select
+        md5(concat(
+            coalesce(customer_id, ''),
+            {% for feature in features -%}
+                '|', coalesce(cast({{ feature }} as string), ''),
+            {% endfor %}
+            '|'
+        )) as row_hash
+
+    from customers
+
+),
+
+fingerprint as (
+
+    select
+        count(*) as n_input_customers,
+        md5(coalesce({{ string_agg_ordered("row_hash", "row_hash") }}, '')) as input_fingerprint
+
+    from row_hashes
+
+),
+
+final as (
+
+    select
+        '{{ segmentation_run_id() }}' as run_id,
+        {{ segmentation_run_at() }} as run_at,
+        input_fingerprint,
+        n_input_customers,
+        '{{ features | join(",") }}' as feature_list,
+        '{{ run_vars_json(recorded_vars) }}' as run_vars
+
+    from fingerprint
+
+)
+
+select * from final
