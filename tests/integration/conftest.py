@@ -33,6 +33,11 @@ class Build:
         with duckdb.connect(str(self.database), read_only=True) as con:
             return con.sql(sql).df()
 
+    @property
+    def exports(self) -> Path:
+        """Folder of this build's Parquet exports (SEGMENTATION_EXPORTS_DIR)."""
+        return self.database.parent / "exports"
+
     def table(self, name: str) -> pd.DataFrame:
         return self.query(f"select * from main.{name}")
 
@@ -45,7 +50,12 @@ def run_dbt(
     command = [str(DBT), *args, "--target-path", str(work / "target"), "--log-path", str(work)]
     if variables:
         command += ["--vars", json.dumps(variables)]
-    env = {**os.environ, "SEGMENTATION_DB": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "0"}
+    env = {
+        **os.environ,
+        "SEGMENTATION_DB": str(database),
+        "SEGMENTATION_EXPORTS_DIR": str(work / "exports"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "0",
+    }
     result = subprocess.run(
         command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
     )
