@@ -41,6 +41,10 @@ class Build:
     def table(self, name: str) -> pd.DataFrame:
         return self.query(f"select * from main.{name}")
 
+    def dbt(self, args: list[str], variables: dict | None = None, check: bool = True) -> Build:
+        """Run another dbt command against this build's database (e.g. `compile --inline`)."""
+        return run_dbt(args, self.database, variables, check)
+
 
 def run_dbt(
     args: list[str], database: Path, variables: dict | None = None, check: bool = True
