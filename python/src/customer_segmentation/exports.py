@@ -23,7 +23,7 @@ MANIFEST_COLUMNS = {
     "file_path": "string",
     "n_rows": "int64",
     "n_bytes": "int64",
-    "exported_at": "datetime64[us, UTC]",
+    "exported_at": "datetime64[us]",
 }
 
 _TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -81,7 +81,7 @@ def export_tables(tables: Mapping[str, ParquetWritable], directory: str | Path) 
                 "file_path": str(path.resolve()),
                 "n_rows": n_rows,
                 "n_bytes": path.stat().st_size,
-                "exported_at": datetime.now(UTC),
+                "exported_at": datetime.now(UTC).replace(tzinfo=None),
             }
         )
     manifest = pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS))

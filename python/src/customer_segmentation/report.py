@@ -22,6 +22,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from customer_segmentation.schema import SQL_FEATURES
+
 #: Points drawn in the PCA scatter at most (a uniform sample by md5 of the customer id).
 DEFAULT_SCATTER_POINTS = 3000
 
@@ -123,7 +125,9 @@ def report_payload(data: ReportData) -> dict[str, Any]:
         }
         for row in data.personas.itertuples()
     ]
-    features = sorted(data.profiles["feature_name"].unique().tolist())
+    # the file's column order for the CC GENERAL features, then any others alphabetically
+    present = set(data.profiles["feature_name"])
+    features = [f for f in SQL_FEATURES if f in present] + sorted(present - set(SQL_FEATURES))
     heat = data.profiles.pivot(
         index="segment_id", columns="feature_name", values="mean_standardized_value"
     )
@@ -224,7 +228,8 @@ _CSS = """
 :root { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222; }
 body { margin: 0 auto; max-width: 1180px; padding: 24px; background: #fafafa; }
 h1 { margin: 0 0 4px; } .lead { color: #555; margin: 0 0 20px; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 18px; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 18px;
+        align-items: start; }
 .chart { background: #fff; border: 1px solid #ddd; border-radius: 6px; margin: 0; padding: 12px; }
 .chart.wide { grid-column: 1 / -1; }
 figcaption { font-weight: 600; margin-bottom: 6px; }
@@ -360,7 +365,7 @@ function heatColor(z) {
                 : `rgb(${mix(255, 5)},${mix(255, 113)},${mix(255, 176)})`;
 }
 function heatmapChart(figure) {
-  const F = DATA.features, rows = DATA.heatmap, cell = 58, left = 230, top = 150;
+  const F = DATA.features, rows = DATA.heatmap, cell = 58, left = 230, top = 200;
   const W = left + F.length * cell + 10, H = top + rows.length * 34 + 10;
   const svg = svgIn(figure, W, H);
   const name = Object.fromEntries(DATA.segments.map((s) => [s.segment_id, s.segment_name]));
@@ -377,8 +382,8 @@ function heatmapChart(figure) {
       const rect = el("rect", {class: "mark", x: left + j * cell, y: y, width: cell - 2,
                                height: 32, fill: heatColor(z)}, svg);
       el("title", {}, rect, `${name[row.segment_id]} · ${F[j]}: ${z.toFixed(2)} sd`);
-      el("text", {x: left + j * cell + cell / 2 - 1, y: y + 20, "text-anchor": "middle"}, svg,
-         z.toFixed(1));
+      el("text", {x: left + j * cell + cell / 2 - 1, y: y + 20, "text-anchor": "middle",
+                   style: Math.abs(z) > 1.2 ? "fill:#fff" : ""}, svg, z.toFixed(1));
       n++;
     });
   });
