@@ -218,9 +218,9 @@ def test_mf_query_answers_metrics_by_segment(sample_build, tmp_path: Path) -> No
     subprocess.run([str(DBT), "parse", "--quiet"], cwd=PROJECT_DIR, env=env, check=True)
     out = tmp_path / "metrics.csv"
     metrics = "customers,share_of_customers,average_balance,average_purchases,cash_advance_share"
+    command = [str(MF), "query", "--metrics", metrics, "--group-by", "segment__segment_name"]
     result = subprocess.run(
-        [str(MF), "query", "--metrics", metrics, "--group-by", "segment__segment_name"]
-        + ["--csv", str(out)],
+        [*command, "--csv", str(out)],
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,
@@ -279,7 +279,8 @@ def open_in_chromium(chromium: str, page: Path, screenshot: Path | None = None) 
 
 
 def chart_marks(dom: str) -> dict[str, str]:
-    return dict(re.findall(r'<figure class="chart[^"]*" id="(chart-[a-z]+)" data-marks="([^"]*)"', dom))
+    pattern = r'<figure class="chart[^"]*" id="(chart-[a-z]+)" data-marks="([^"]*)"'
+    return dict(re.findall(pattern, dom))
 
 
 def add_k_selection(database: Path) -> pd.DataFrame:

@@ -240,7 +240,8 @@ svg text { font-size: 11px; fill: #333; } .axis line, .axis path { stroke: #999;
         padding: 10px 14px; } .card h3 { margin: 4px 0; } .size { color: #666; margin: 0; }
 .reco { background: #f2f7ff; padding: 6px 8px; border-radius: 4px; }
 .legend span { display: inline-block; margin-right: 14px; font-size: 12px; }
-.legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 50%; }
+.legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px;
+            border-radius: 50%; }
 """
 
 _TEMPLATE = """<!DOCTYPE html>
@@ -297,7 +298,11 @@ function axes(svg, x, y, box, xTicks, yTicks, xLabel, yLabel) {
   el("text", {x: 12, y: (box.t + box.b) / 2, transform: `rotate(-90 12 ${(box.t + box.b) / 2})`,
               "text-anchor": "middle"}, g, yLabel);
 }
-function ticks([a, b], n) { const out = []; for (let i = 0; i <= n; i++) out.push(a + (b - a) * i / n); return out; }
+function ticks([a, b], n) {
+  const out = [];
+  for (let i = 0; i <= n; i++) out.push(a + (b - a) * i / n);
+  return out;
+}
 function fmt(v) {
   const a = Math.abs(v);
   if (a >= 1e6) return (v / 1e6).toFixed(1) + "M";
