@@ -3,6 +3,7 @@ SQLAlchemy (duckdb-engine) reads, MetricFlow metrics and the HTML report in head
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -339,3 +340,22 @@ def test_the_chromium_check_catches_a_broken_page(chromium, tmp_path: Path) -> N
     page.write_text("<html><body><script>undefinedFunction();</script></body></html>")
     _, console = open_in_chromium(chromium, page)
     assert "undefinedFunction is not defined" in console
+
+
+# --- dbt docs ----------------------------------------------------------------------------------
+
+
+def test_docs_generate_lists_the_exposures_and_metrics(sample_build) -> None:
+    sample_build.dbt(["docs", "generate"])
+    target = sample_build.database.parent / "target"
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    exposures = {e["name"]: e for e in manifest["exposures"].values()}
+    assert set(exposures) == {"segment_report", "segment_dashboard"}
+    assert (
+        "model.segmentation.customer_segments" in exposures["segment_report"]["depends_on"]["nodes"]
+    )
+    metrics = {m["name"] for m in manifest["metrics"].values()}
+    assert {"customers", "share_of_customers", "average_balance", "cash_advance_share"} <= metrics
+    for mart in [*MARTS, "bi_exports", "metricflow_time_spine"]:
+        assert f"model.segmentation.{mart}" in catalog["nodes"]
