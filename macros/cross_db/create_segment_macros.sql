@@ -28,8 +28,11 @@
     {%- for key, name in names.items() %}
         {%- set nodes = graph.nodes.values() | selectattr("resource_type", "equalto", "model")
             | selectattr("name", "equalto", name) | list %}
-        {%- set found = adapter.get_relation(
-            database=nodes[0].database, schema=nodes[0].schema, identifier=nodes[0].alias) %}
+        {%- set found = none %}
+        {%- if nodes %}
+            {%- set found = adapter.get_relation(
+                database=nodes[0].database, schema=nodes[0].schema, identifier=nodes[0].alias) %}
+        {%- endif %}
         {%- if found is none %}
             {%- do missing.append(name) %}
         {%- else %}
