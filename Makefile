@@ -13,7 +13,7 @@ ROWS ?= 1000000
 FORMAT ?= csv
 BASELINE ?= auto
 
-.PHONY: build install test lint format docs sample bench clean
+.PHONY: build install test lint format docs sample bench clean report report-screenshot metrics
 
 build: $(INSTALLED)  ## venv + pinned install + `dbt build` on the bundled sample
 	$(BIN)/dbt build
@@ -43,6 +43,20 @@ format: $(INSTALLED)
 docs: $(INSTALLED)  ## dbt docs (catalog of every model and column) into target/
 	$(BIN)/dbt docs generate
 
+report: $(INSTALLED)  ## self-contained HTML segment report from the marts of the last build
+	$(BIN)/segment-report --database $${SEGMENTATION_DB:-segmentation.duckdb} \
+		--out reports/segment_report.html
+
+report-screenshot: report  ## refresh docs/segment_report.png (headless Chromium)
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,2000 \
+		--virtual-time-budget=10000 --screenshot=docs/segment_report.png \
+		file://$(CURDIR)/reports/segment_report.html
+
+metrics: $(INSTALLED)  ## by-segment metrics from the MetricFlow semantic layer
+	$(BIN)/dbt parse --quiet
+	$(BIN)/mf query --metrics customers,share_of_customers,average_balance,average_purchases,cash_advance_share \
+		--group-by segment__segment_name --order -customers
+
 sample: $(INSTALLED)  ## regenerate the bundled synthetic sample
 	$(BIN)/generate-customers --rows 5000 --seed 42 --out seeds/sample_customers.csv
 	$(BIN)/generate-ledger --customers 1000 --seed 42 --out-dir /tmp/segmentation-ledger-sample
@@ -53,4 +67,4 @@ bench: $(INSTALLED)  ## notebook baseline vs `dbt build` on ROWS generated custo
 	$(BIN)/python benchmarks/run_bench.py --rows $(ROWS) --format $(FORMAT) --baseline $(BASELINE)
 
 clean:
-	rm -rf target logs segmentation.duckdb segmentation.duckdb.wal .pytest_cache
+	rm -rf target logs segmentation.duckdb segmentation.duckdb.wal .pytest_cache exports reports

@@ -14,18 +14,7 @@ engineered as (
 
     select
         *,
-        {% for ratio in engineered_feature_definitions() -%}
-            case
-                when {{ ratio.denominator }} = 0 or {{ ratio.denominator }} is null then 0.0
-                else {{ ratio.numerator }} / {{ ratio.denominator }}
-            end as {{ ratio.name }},
-        {% endfor %}
-        case
-            when oneoff_purchases > 0 and installments_purchases > 0 then 'both'
-            when oneoff_purchases > 0 then 'one_off'
-            when installments_purchases > 0 then 'installment'
-            else 'none'
-        end as purchase_type
+        {{ engineered_feature_columns() }}
 
     from customers
 

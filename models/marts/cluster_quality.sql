@@ -19,7 +19,7 @@ silhouettes as (
 
 centroid_values as (
 
-    select * from {{ ref('ml_kmeans_centroids') }}
+    select * from {{ ref('ml_segment_centroids') }}
 
 ),
 

@@ -2,6 +2,7 @@
 
 from customer_segmentation.clustering import fit_kmeans
 from customer_segmentation.model_selection import chosen_k
+from customer_segmentation.progress import Progress
 
 
 def model(dbt, session):
@@ -12,6 +13,10 @@ def model(dbt, session):
     k_selection = dbt.ref("ml_k_selection").df()
     if sample.empty:  # `dbt run --empty`: no k was evaluated
         return fit_kmeans(sample, n_clusters=1, random_seed=int(random_seed))
-    return fit_kmeans(
-        sample, n_clusters=chosen_k(k_selection), random_seed=int(random_seed), n_init=int(n_init)
-    )
+    n_clusters = chosen_k(k_selection)
+    task = f"k-means k={n_clusters}, n_init={n_init} on {len(sample):,} customers"
+    with Progress(task):
+        centroids = fit_kmeans(
+            sample, n_clusters=n_clusters, random_seed=int(random_seed), n_init=int(n_init)
+        )
+    return centroids

@@ -33,8 +33,17 @@ class Build:
         with duckdb.connect(str(self.database), read_only=True) as con:
             return con.sql(sql).df()
 
+    @property
+    def exports(self) -> Path:
+        """Folder of this build's Parquet exports (SEGMENTATION_EXPORTS_DIR)."""
+        return self.database.parent / "exports"
+
     def table(self, name: str) -> pd.DataFrame:
         return self.query(f"select * from main.{name}")
+
+    def dbt(self, args: list[str], variables: dict | None = None, check: bool = True) -> Build:
+        """Run another dbt command against this build's database (e.g. `compile --inline`)."""
+        return run_dbt(args, self.database, variables, check)
 
 
 def run_dbt(
@@ -45,7 +54,12 @@ def run_dbt(
     command = [str(DBT), *args, "--target-path", str(work / "target"), "--log-path", str(work)]
     if variables:
         command += ["--vars", json.dumps(variables)]
-    env = {**os.environ, "SEGMENTATION_DB": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "0"}
+    env = {
+        **os.environ,
+        "SEGMENTATION_DB": str(database),
+        "SEGMENTATION_EXPORTS_DIR": str(work / "exports"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "0",
+    }
     result = subprocess.run(
         command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
     )

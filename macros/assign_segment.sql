@@ -1,0 +1,159 @@
+{#- Score customers with the fitted model in plain SQL: a select statement over a relation with
+    an id column and the input columns of the current input_format (CC GENERAL: the 17 feature
+    columns, snake_case or the file's upper-case names on case-insensitive engines; numbers or
+    text). It repeats the build's preprocessing with the stored parameters - imputation
+    (int_feature_imputation_values), engineered features, transforms and scaling
+    (int_feature_scaling_parameters) - then assigns the nearest centroid (ml_segment_centroids,
+    stable ids), projects on ml_pca_loadings and names the segment (segment_personas), through
+    the same scoring CTEs as ml_customer_scores. Output: the id column, segment_id,
+    segment_name, distance_to_centroid, pc1..pcN, the imputed input columns and
+    n_imputed_values.
+
+    Use it in a model: `{{ assign_segment(ref('new_customers')) }}`. `parameters` (optional)
+    maps imputation / scaling / centroids / pca_loadings / personas to relations; by default
+    they are the project's models via ref(). The on-run-end hook passes them explicitly (ref()
+    is not available in hooks). -#}
+{% macro assign_segment(relation, id_column="customer_id", parameters=none) %}
+    {%- set columns = base_feature_columns() %}
+    {%- set features = segmentation_features() %}
+    {%- if parameters is none %}
+        {%- set parameters = {
+            "imputation": ref("int_feature_imputation_values"),
+            "scaling": ref("int_feature_scaling_parameters"),
+            "centroids": ref("ml_segment_centroids"),
+            "pca_loadings": ref("ml_pca_loadings"),
+            "personas": ref("segment_personas"),
+        } %}
+    {%- endif %}
+    {%- if execute and relation is not string %}
+        {%- set present = adapter.get_columns_in_relation(relation)
+            | map(attribute="name") | map("lower") | list %}
+        {%- set missing = ([id_column] + columns) | reject("in", present) | list %}
+        {#- a relation not built yet has no columns: nothing to check before it exists -#}
+        {%- if missing and present %}
+            {{ exceptions.raise_compiler_error(
+                "assign_segment: relation " ~ relation ~ " lacks the column(s) "
+                ~ missing | join(", ") ~ " (needs " ~ id_column ~ " and the input columns "
+                ~ columns | join(", ") ~ ")") }}
+        {%- endif %}
+    {%- endif %}
+
+with
+
+assign_segment__input as (
+
+    select * from {{ relation }}
+
+),
+
+assign_segment__personas as (
+
+    select * from {{ parameters["personas"] }}
+
+),
+
+assign_segment__fill_values as (
+
+    select
+        {{ pivot_feature_values("imputation_value", columns, prefix="fill__") }}
+
+    from {{ parameters["imputation"] }}
+
+),
+
+assign_segment__scalers as (
+
+    select
+        {{ pivot_feature_values("feature_center", features, prefix="center__") }},
+        {{ pivot_feature_values("feature_scale", features, prefix="scale__") }},
+        {{ pivot_feature_values("lower_bound", features, prefix="lower__") }},
+        {{ pivot_feature_values("upper_bound", features, prefix="upper__") }}
+
+    from {{ parameters["scaling"] }}
+
+),
+
+assign_segment__raw as (
+
+    select
+        {% for column in columns -%}
+            {{ safe_cast(column, "double") }} as {{ column }},
+        {% endfor %}
+        {{ id_column }}
+
+    from assign_segment__input
+
+),
+
+assign_segment__imputed as (
+
+    select
+        assign_segment__raw.{{ id_column }},
+        {% for column in columns -%}
+            coalesce(
+                assign_segment__raw.{{ column }},
+                assign_segment__fill_values.fill__{{ column }}
+            ) as {{ column }},
+        {% endfor %}
+        {{ count_nulls(columns, "assign_segment__raw") }} as n_imputed_values
+
+    from assign_segment__raw
+    cross join assign_segment__fill_values
+
+),
+
+assign_segment__engineered as (
+
+    select
+        *,
+        {{ engineered_feature_columns() }}
+
+    from assign_segment__imputed
+
+),
+
+assign_segment__standardized as (
+
+    select
+        {% for feature in features -%}
+            {{ scaled_feature(
+                feature, "assign_segment__engineered.", "assign_segment__scalers."
+            ) }} as z_{{ feature }},
+        {% endfor %}
+        assign_segment__engineered.*
+
+    from assign_segment__engineered
+    cross join assign_segment__scalers
+
+),
+
+{{ segment_scoring_ctes(
+    "assign_segment__standardized",
+    id_column,
+    centroids=parameters["centroids"],
+    pca_loadings=parameters["pca_loadings"],
+) }},
+
+assign_segment__final as (
+
+    select
+        scoring_scored.{{ id_column }},
+        scoring_scored.segment_id,
+        assign_segment__personas.segment_name,
+        scoring_scored.distance_to_centroid,
+        {% for component in range(1, var("pca_components") | int + 1) -%}
+            scoring_scored.pc{{ component }},
+        {% endfor %}
+        {% for column in columns -%}
+            scoring_scored.{{ column }},
+        {% endfor %}
+        scoring_scored.n_imputed_values
+
+    from scoring_scored
+    inner join assign_segment__personas
+        on scoring_scored.segment_id = assign_segment__personas.segment_id
+
+)
+
+select * from assign_segment__final
+{%- endmacro %}

@@ -1,0 +1,361 @@
+"""The BI and analyst surface (issue 7): scoring in SQL, Parquet exports read while dbt builds,
+SQLAlchemy (duckdb-engine) reads, MetricFlow metrics and the HTML report in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import sqlalchemy
+
+from customer_segmentation.report import write_report
+from customer_segmentation.schema import CC_GENERAL_FEATURES, sql_name
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DBT = Path(sys.executable).with_name("dbt")
+MF = Path(sys.executable).with_name("mf")
+FEATURES = [sql_name(c) for c in CC_GENERAL_FEATURES]
+MARTS = ["customer_segments", "segment_profiles", "segment_personas"]
+
+
+def readme_sql(marker: str) -> str:
+    """The first ```sql block of the README that contains `marker` (docs stay executable)."""
+    blocks = re.findall(r"```sql\n(.*?)```", (PROJECT_DIR / "README.md").read_text(), re.S)
+    matching = [block for block in blocks if marker in block]
+    assert matching, f"README has no sql block containing {marker!r}"
+    return matching[0]
+
+
+# --- scoring in SQL ----------------------------------------------------------------------------
+
+
+def test_stored_macro_scores_the_training_rows_exactly(cc_general_build, cc_general_csv) -> None:
+    """`segment_customers('t')` in the database (no dbt, no Python) on the raw CSV rows gives
+    the labels, names, distances and PCA coordinates of customer_segments."""
+    with duckdb.connect(str(cc_general_build.database), read_only=True) as con:
+        con.execute(
+            "create temp table new_customers as select * rename (CUST_ID as customer_id)"
+            f" from read_csv('{cc_general_csv}', all_varchar = true)"
+        )
+        scored = con.sql("select * from segment_customers('new_customers')").df()
+    expected = cc_general_build.table("customer_segments")
+    assert len(scored) == len(expected) == 8950
+    merged = expected.merge(scored, on="customer_id", suffixes=("", "_sql"), validate="1:1")
+    assert (merged["segment_id"] == merged["segment_id_sql"]).all()
+    assert (merged["segment_name"] == merged["segment_name_sql"]).all()
+    assert (merged["n_imputed_values"] == merged["n_imputed_values_sql"]).all()
+    for column in ["distance_to_centroid", "pc1", "pc2", *FEATURES]:
+        np.testing.assert_allclose(merged[column], merged[f"{column}_sql"], rtol=1e-12)
+
+
+def test_assign_segment_macro_scores_the_training_rows_exactly(cc_general_build) -> None:
+    """`{{ assign_segment(ref(...)) }}` as a model would use it, on the staged (un-imputed) rows."""
+    compiled = cc_general_build.dbt(
+        ["compile", "--quiet", "--inline", "{{ assign_segment(ref('stg_cc_general__customers')) }}"]
+    ).output
+    assert "select * from assign_segment__final" in compiled
+    scored = cc_general_build.query(compiled)
+    expected = cc_general_build.table("customer_segments")
+    merged = expected.merge(scored, on="customer_id", suffixes=("", "_sql"), validate="1:1")
+    assert len(merged) == 8950
+    assert (merged["segment_id"] == merged["segment_id_sql"]).all()
+    assert (merged["segment_name"] == merged["segment_name_sql"]).all()
+    np.testing.assert_allclose(
+        merged["distance_to_centroid"], merged["distance_to_centroid_sql"], rtol=1e-12
+    )
+
+
+def test_assign_segment_names_missing_columns(sample_build) -> None:
+    build = sample_build.dbt(
+        ["compile", "--inline", "{{ assign_segment(ref('int_feature_scaling_parameters')) }}"],
+        check=False,
+    )
+    assert build.returncode != 0
+    assert "assign_segment: relation" in build.output
+    assert "lacks the column(s) customer_id, balance, balance_frequency" in build.output
+
+
+def test_readme_statement_scores_a_new_customer(sample_build) -> None:
+    """The one-statement example of the README, checked against NumPy on the parameter tables."""
+    statement = readme_sql("segment_customers(")
+    with duckdb.connect(str(sample_build.database), read_only=True) as con:
+        result = con.sql(statement).df()
+        new = con.sql(statement.split("select segment_id")[0] + "select * from new_customer").df()
+    assert len(result) == 1
+    params = sample_build.table("int_feature_scaling_parameters").set_index("feature_name")
+    fill = sample_build.table("int_feature_imputation_values").set_index("feature_name")
+    centroids = sample_build.table("ml_kmeans_centroids").pivot(
+        index="segment_id", columns="feature_name", values="centroid_value"
+    )[FEATURES]
+    x = np.array(
+        [
+            float(new.loc[0, f]) if pd.notna(new.loc[0, f]) else fill.loc[f, "imputation_value"]
+            for f in FEATURES
+        ]
+    )
+    z = (x - params.loc[FEATURES, "feature_mean"].to_numpy()) / params.loc[
+        FEATURES, "feature_scale"
+    ].to_numpy()
+    distances = np.sqrt(((centroids.to_numpy() - z) ** 2).sum(axis=1))
+    assert result.loc[0, "segment_id"] == centroids.index[distances.argmin()]
+    assert result.loc[0, "distance_to_centroid"] == pytest.approx(distances.min(), rel=1e-12)
+    names = sample_build.table("segment_personas").set_index("segment_id")["segment_name"]
+    assert result.loc[0, "segment_name"] == names[result.loc[0, "segment_id"]]
+
+
+# --- Parquet exports ---------------------------------------------------------------------------
+
+
+def test_exports_hold_the_marts(sample_build) -> None:
+    manifest = sample_build.table("bi_exports").set_index("table_name")
+    assert sorted(manifest.index) == sorted(MARTS)
+    for mart in MARTS:
+        exported = pd.read_parquet(sample_build.exports / f"{mart}.parquet")
+        table = sample_build.table(mart)
+        assert manifest.loc[mart, "n_rows"] == len(table) == len(exported)
+        assert list(exported.columns) == list(table.columns)
+        key = "customer_id" if mart == "customer_segments" else list(table.columns[:3])
+        pd.testing.assert_frame_equal(
+            exported.sort_values(key, ignore_index=True),
+            table.sort_values(key, ignore_index=True),
+            check_dtype=False,
+        )
+    assert not [p for p in sample_build.exports.iterdir() if p.name.startswith(".")]
+
+
+def test_exports_read_through_sqlalchemy_duckdb_engine(sample_build) -> None:
+    """As Superset / Metabase-style tools do: a duckdb-engine SQLAlchemy URL, views over the
+    Parquet files, plain SQL."""
+    engine = sqlalchemy.create_engine("duckdb:///:memory:")
+    with engine.connect() as connection:
+        for mart in MARTS:
+            path = (sample_build.exports / f"{mart}.parquet").as_posix()
+            connection.execute(
+                sqlalchemy.text(f"create view {mart} as select * from read_parquet('{path}')")
+            )
+        sizes = pd.read_sql(
+            sqlalchemy.text(
+                "select segment_name, count(*) as n_customers, avg(balance) as average_balance"
+                " from customer_segments group by segment_name order by segment_name"
+            ),
+            connection,
+        )
+        inspector = sqlalchemy.inspect(connection)
+        assert set(MARTS) <= set(inspector.get_view_names())
+    segments = sample_build.table("customer_segments")
+    expected = (
+        segments.groupby("segment_name")
+        .agg(n_customers=("customer_id", "size"), average_balance=("balance", "mean"))
+        .reset_index()
+        .sort_values("segment_name", ignore_index=True)
+    )
+    assert sizes["segment_name"].tolist() == expected["segment_name"].tolist()
+    assert sizes["n_customers"].tolist() == expected["n_customers"].tolist()
+    np.testing.assert_allclose(sizes["average_balance"], expected["average_balance"], rtol=1e-12)
+
+
+def test_exports_are_readable_while_a_build_rewrites_them(sample_build, tmp_path: Path) -> None:
+    """Read every export in a loop while `dbt run` rewrites them: every read is a complete file
+    with the right row count, and the files were replaced during the loop."""
+    database = tmp_path / "segmentation.duckdb"
+    shutil.copy(sample_build.database, database)
+    exports = tmp_path / "exports"
+    shutil.copytree(sample_build.exports, exports)
+    expected_rows = {mart: pq.read_metadata(exports / f"{mart}.parquet").num_rows for mart in MARTS}
+    env = {
+        **os.environ,
+        "SEGMENTATION_DB": str(database),
+        "SEGMENTATION_EXPORTS_DIR": str(exports),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "0",
+    }
+    # a few rounds of exports to give the readers many chances to hit a write
+    command = [str(DBT), "run", "--select", "bi_exports", "--target-path", str(tmp_path / "t")]
+    command += ["--log-path", str(tmp_path)]
+    inodes: dict[str, set[int]] = {mart: set() for mart in MARTS}
+    n_reads = 0
+    for _ in range(2):
+        process = subprocess.Popen(
+            command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 300
+        while process.poll() is None and time.monotonic() < deadline:
+            for mart in MARTS:
+                path = exports / f"{mart}.parquet"
+                with open(path, "rb") as handle:
+                    inodes[mart].add(os.fstat(handle.fileno()).st_ino)
+                    table = pq.read_table(handle)
+                assert table.num_rows == expected_rows[mart], mart
+                n_reads += 1
+        output = process.communicate(timeout=60)[0].decode()
+        assert process.returncode == 0, output[-3000:]
+    print(f"{n_reads} complete reads while the exports were rewritten twice")
+    assert n_reads > 30
+    # the files were replaced under the readers (the loop overlapped the writes)
+    for mart in MARTS:
+        assert len(inodes[mart]) >= 2, (mart, inodes[mart])
+
+
+# --- MetricFlow --------------------------------------------------------------------------------
+
+
+def test_mf_query_answers_metrics_by_segment(sample_build, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "SEGMENTATION_DB": str(sample_build.database),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "0",
+    }
+    # MetricFlow reads target/semantic_manifest.json of the project directory
+    subprocess.run([str(DBT), "parse", "--quiet"], cwd=PROJECT_DIR, env=env, check=True)
+    out = tmp_path / "metrics.csv"
+    metrics = "customers,share_of_customers,average_balance,average_purchases,cash_advance_share"
+    command = [str(MF), "query", "--metrics", metrics, "--group-by", "segment__segment_name"]
+    result = subprocess.run(
+        [*command, "--csv", str(out)],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 and out.is_file(), result.stdout + result.stderr
+    answer = pd.read_csv(out).set_index("segment__segment_name").sort_index()
+    segments = sample_build.table("customer_segments")
+    expected = segments.groupby("segment_name").agg(
+        customers=("customer_id", "size"),
+        average_balance=("balance", "mean"),
+        average_purchases=("purchases", "mean"),
+        cash_advance_share=("cash_advance", lambda values: (values > 0).mean()),
+    )
+    expected["share_of_customers"] = expected["customers"] / len(segments)
+    expected = expected.sort_index()
+    assert answer.index.tolist() == expected.index.tolist()
+    assert answer["customers"].tolist() == expected["customers"].tolist()
+    for column in ["share_of_customers", "average_balance", "average_purchases"]:
+        np.testing.assert_allclose(answer[column], expected[column], rtol=1e-9)
+    np.testing.assert_allclose(answer["cash_advance_share"], expected["cash_advance_share"])
+
+
+# --- HTML report in headless Chromium ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        message = "chromium not installed (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + "; required when CI=true (.ci/run installs it)")
+        pytest.skip(message)
+    return path
+
+
+def open_in_chromium(chromium: str, page: Path, screenshot: Path | None = None) -> tuple[str, str]:
+    """Load the page in headless Chromium; return (DOM after scripts ran, console lines)."""
+    common = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+    common += ["--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000"]
+    common += ["--window-size=1280,2200", f"--user-data-dir={page.parent / 'chromium-profile'}"]
+    dom = subprocess.run(
+        [*common, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
+    )
+    if screenshot is not None:
+        subprocess.run(
+            [*common, f"--screenshot={screenshot}", page.as_uri()],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+    console = [line for line in dom.stderr.splitlines() if ":CONSOLE" in line]
+    return dom.stdout, "\n".join(console)
+
+
+def chart_marks(dom: str) -> dict[str, str]:
+    pattern = r'<figure class="chart[^"]*" id="(chart-[a-z]+)" data-marks="([^"]*)"'
+    return dict(re.findall(pattern, dom))
+
+
+def add_k_selection(database: Path) -> pd.DataFrame:
+    """A k_selection table with the columns of the k-sweep mart (issue 3)."""
+    with duckdb.connect(str(database)) as con:
+        con.execute(
+            "create or replace table k_selection as select cast(k as bigint) as k,"
+            " 5000.0 / k as wcss, 0.2 + 0.01 * k as silhouette, 1.5 as davies_bouldin,"
+            " 900.0 as calinski_harabasz, cast(1000 as bigint) as silhouette_sample_size,"
+            " k = 4 as is_chosen from range(2, 11) as r(k)"
+        )
+        return con.sql("select * from k_selection").df()
+
+
+def test_report_renders_every_chart_in_chromium(sample_build, chromium, tmp_path: Path) -> None:
+    database = tmp_path / "with_k.duckdb"
+    shutil.copy(sample_build.database, database)
+    k_selection = add_k_selection(database)
+    page = write_report(database, tmp_path / "report.html", max_points=2000)
+    started = time.monotonic()
+    dom, console = open_in_chromium(chromium, page, screenshot=tmp_path / "report.png")
+    print(f"chromium: loaded, rendered and screenshotted in {time.monotonic() - started:.1f} s")
+    assert console == "", f"console output (errors) while loading the report:\n{console}"
+    assert 'data-rendered="true"' in dom
+    n_segments = len(sample_build.table("segment_personas"))
+    assert chart_marks(dom) == {
+        "chart-elbow": str(len(k_selection)),
+        "chart-silhouette": str(len(k_selection)),
+        "chart-sizes": str(n_segments),
+        "chart-scatter": "2000",
+        "chart-heatmap": str(n_segments * 17),
+    }
+    assert dom.count('class="card"') == n_segments
+    assert (tmp_path / "report.png").stat().st_size > 20_000
+
+
+def test_report_from_the_build_as_is(sample_build, chromium, tmp_path: Path) -> None:
+    """Straight from the build: with k_selection all five charts, without it a clear note and
+    the other three charts."""
+    page = write_report(sample_build.database, tmp_path / "report.html")
+    dom, console = open_in_chromium(chromium, page)
+    assert console == ""
+    marks = chart_marks(dom)
+    if "k_selection" in set(sample_build.query("show tables")["name"]):
+        assert "k_selection not built" not in dom
+        assert len(marks) == 5
+    else:
+        assert "k_selection not built" in dom
+        assert set(marks) == {"chart-sizes", "chart-scatter", "chart-heatmap"}
+    assert all(value.isdigit() and int(value) > 0 for value in marks.values()), marks
+
+
+def test_the_chromium_check_catches_a_broken_page(chromium, tmp_path: Path) -> None:
+    """Control: a script error shows up in the console lines the report tests check."""
+    page = tmp_path / "broken.html"
+    page.write_text("<html><body><script>undefinedFunction();</script></body></html>")
+    _, console = open_in_chromium(chromium, page)
+    assert "undefinedFunction is not defined" in console
+
+
+# --- dbt docs ----------------------------------------------------------------------------------
+
+
+def test_docs_generate_lists_the_exposures_and_metrics(sample_build) -> None:
+    sample_build.dbt(["docs", "generate"])
+    target = sample_build.database.parent / "target"
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    exposures = {e["name"]: e for e in manifest["exposures"].values()}
+    assert set(exposures) == {"segment_report", "segment_dashboard"}
+    assert (
+        "model.segmentation.customer_segments" in exposures["segment_report"]["depends_on"]["nodes"]
+    )
+    metrics = {m["name"] for m in manifest["metrics"].values()}
+    assert {"customers", "share_of_customers", "average_balance", "cash_advance_share"} <= metrics
+    for mart in [*MARTS, "bi_exports", "metricflow_time_spine"]:
+        assert f"model.segmentation.{mart}" in catalog["nodes"]
