@@ -16,6 +16,24 @@
     {%- do _check_integer(errors, "pca_components", 1, n_features) -%}
     {%- do _check_number(errors, "persona_min_score", none, none) -%}
     {%- do _check_number(errors, "purchases_tolerance", 0, none) -%}
+    {%- do _check_integer(errors, "k_selection_min", 1, 50) -%}
+    {%- do _check_integer(errors, "k_selection_max", 1, 50) -%}
+    {%- do _check_integer(errors, "k_selection_n_init", 1, 1000) -%}
+    {%- do _check_integer(errors, "silhouette_sample_size", 2, none) -%}
+    {%- do _check_number(errors, "outlier_contamination", 0, none) -%}
+    {%- do _check_number(errors, "persona_min_deviation", 0, none) -%}
+    {%- do _check_integer(errors, "ledger_top_categories", 1, 20) -%}
+    {%- if var("segment_match_max_distance", none) is not none -%}
+        {%- do _check_number(errors, "segment_match_max_distance", 0, none) -%}
+    {%- endif -%}
+    {%- if _is_number(var("outlier_contamination")) and var("outlier_contamination") | float >= 1 -%}
+        {%- do errors.append("var 'outlier_contamination' must be below 1, got '"
+            ~ var("outlier_contamination") ~ "'") -%}
+    {%- endif -%}
+    {%- if var("input_format", "cc_general") not in ["cc_general", "ledger"] -%}
+        {%- do errors.append("var 'input_format' must be 'cc_general' or 'ledger', got '"
+            ~ var("input_format") ~ "'") -%}
+    {%- endif -%}
 
     {%- set imputation = var("imputation") -%}
     {%- if imputation not in ["mean", "median"] -%}

@@ -3,19 +3,25 @@
 -- the settings. The history models (ml_centroid_history, ml_model_registry) and the membership
 -- snapshot read the run from here, so they all agree on it.
 --
--- The fingerprint is md5 over the sorted md5 hashes of the input rows (id and the 17 values as
--- text): the same set of rows gives the same fingerprint whatever the row order of the file.
+-- The fingerprint is md5 over the sorted md5 hashes of the segmented input rows
+-- (int_customers_base_features: id and every input column as text): the same set of rows gives
+-- the same fingerprint whatever the row order of the file.
 {%- set features = segmentation_features() %}
+{%- set columns = base_feature_columns() %}
 {%- set recorded_vars = [
-    "customers_csv", "imputation", "n_clusters", "n_init", "random_seed", "fit_sample_size",
-    "pca_components", "persona_min_score", "as_of_date", "segment_match_max_distance",
+    "input_format", "customers_csv", "customers_parquet", "transactions_csv", "accounts_csv",
+    "ledger_as_of", "warn_only_checks", "purchases_tolerance", "imputation", "feature_set",
+    "feature_transforms", "winsorize_quantiles", "scaling", "n_clusters", "n_init",
+    "random_seed", "fit_sample_size", "k_selection_min", "k_selection_max",
+    "k_selection_n_init", "pca_components", "outlier_contamination", "persona_min_score",
+    "persona_min_deviation", "as_of_date", "segment_match_max_distance",
 ] %}
 
 with
 
 customers as (
 
-    select * from {{ ref('stg_cc_general__customers') }}
+    select * from {{ ref('int_customers_base_features') }}
 
 ),
 
@@ -24,8 +30,8 @@ row_hashes as (
     select
         md5(concat(
             coalesce(customer_id, ''),
-            {% for feature in features -%}
-                '|', coalesce(cast({{ feature }} as string), ''),
+            {% for column in columns -%}
+                '|', coalesce(cast({{ column }} as string), ''),
             {% endfor %}
             '|'
         )) as row_hash
