@@ -8,7 +8,7 @@
     {%- if not execute -%}
         {{ return("") }}
     {%- endif -%}
-    {%- set failed = results | rejectattr("status", "in", ["success", "pass", "warn"]) | list -%}
+    {%- set failed = results | rejectattr("status", "in", ["success", "pass", "warn", "no-op"]) | list -%}
     {%- set built = [] -%}
     {%- for result in results if result.node.resource_type == "model"
         and "marts" in result.node.fqn and result.status == "success" -%}

@@ -7,8 +7,11 @@
     {%- set errors = [] -%}
     {%- set n_features = segmentation_features() | length -%}
 
-    {%- if var("n_clusters") != "auto" -%}
-        {%- do _check_integer(errors, "n_clusters", 2, 50) -%}
+    {%- set n_clusters = var("n_clusters") -%}
+    {%- if n_clusters != "auto" and (not _is_integer(n_clusters) or (n_clusters | int) < 2
+        or (n_clusters | int) > 50) -%}
+        {%- do errors.append("var 'n_clusters' must be 'auto' or an integer between 2 and 50, "
+            ~ "got '" ~ n_clusters ~ "'") -%}
     {%- endif -%}
     {%- do _check_integer(errors, "n_init", 1, 1000) -%}
     {%- do _check_integer(errors, "random_seed", 0, 4294967295) -%}

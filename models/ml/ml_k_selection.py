@@ -1,6 +1,7 @@
 """k-means sweep over k = k_selection_min..k_selection_max with quality metrics; marks chosen k."""
 
 from customer_segmentation.model_selection import select_k
+from customer_segmentation.progress import Progress
 
 
 def model(dbt, session):
@@ -13,13 +14,17 @@ def model(dbt, session):
     sample_size = dbt.config.get("silhouette_sample_size")
     tolerance = dbt.config.get("silhouette_tolerance")
     sample = dbt.ref("int_customers_fit_sample").df()
-    return select_k(
-        sample,
-        n_clusters,
-        int(k_min),
-        int(k_max),
-        int(random_seed),
-        n_init=int(n_init),
-        silhouette_sample_size=int(sample_size),
-        silhouette_tolerance=float(tolerance),
-    )
+    n_k = int(k_max) - int(k_min) + 1
+    with Progress(f"k sweep on {len(sample):,} customers", total=n_k) as progress:
+        k_selection = select_k(
+            sample,
+            n_clusters,
+            int(k_min),
+            int(k_max),
+            int(random_seed),
+            n_init=int(n_init),
+            silhouette_sample_size=int(sample_size),
+            silhouette_tolerance=float(tolerance),
+            on_k_done=lambda k: progress.step(f"k={k}"),
+        )
+    return k_selection

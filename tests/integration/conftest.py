@@ -47,11 +47,21 @@ class Build:
 
 
 def run_dbt(
-    args: list[str], database: Path, variables: dict | None = None, check: bool = True
+    args: list[str],
+    database: Path,
+    variables: dict | None = None,
+    check: bool = True,
+    unit_tests: bool = False,
 ) -> Build:
-    """Run dbt in the project directory with its own database, target and log folders."""
+    """Run dbt in the project directory with its own database, target and log folders.
+
+    SQL unit tests check model logic on fixed fixtures in the default configuration: they run in
+    `make build` and in the `sample_build` fixture (unit_tests=True), and are left out of the
+    other builds, whose vars (input format, feature set) change the models' columns."""
     work = database.parent
     command = [str(DBT), *args, "--target-path", str(work / "target"), "--log-path", str(work)]
+    if args and args[0] == "build" and not unit_tests:
+        command += ["--exclude-resource-type", "unit_test"]
     if variables:
         command += ["--vars", json.dumps(variables)]
     env = {
@@ -110,8 +120,10 @@ def cc_general_build(dbt_runner: Callable[..., Build], cc_general_csv: Path) -> 
 
 
 @pytest.fixture(scope="session")
-def sample_build(dbt_runner: Callable[..., Build]) -> Build:
-    return dbt_runner(["build"])
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """Default build of the bundled sample, SQL unit tests included."""
+    database = tmp_path_factory.mktemp("dbt") / "segmentation.duckdb"
+    return run_dbt(["build"], database, unit_tests=True)
 
 
 @pytest.fixture(scope="session")

@@ -481,7 +481,7 @@ def test_every_bad_var_is_reported_at_once(dbt_runner) -> None:
     assert build.returncode != 0
     assert "Invalid configuration (10 problems):" in build.output
     for message in [
-        "var 'n_clusters' must be an integer between 2 and 50, got '1'",
+        "var 'n_clusters' must be 'auto' or an integer between 2 and 50, got '1'",
         "var 'n_init' must be an integer between 1 and 1000, got '0'",
         "var 'random_seed' must be an integer between 0 and 4294967295, got '-1'",
         "var 'fit_sample_size' must be an integer >= 1, got 'lots'",
@@ -505,7 +505,9 @@ def test_out_of_range_and_not_downgradable_values(dbt_runner) -> None:
     build = dbt_runner(FILE_CHECK_ONLY, variables, check=False)
     assert build.returncode != 0
     assert "Invalid configuration (3 problems):" in build.output
-    assert "var 'n_clusters' must be an integer between 2 and 50, got '51'" in build.output
+    assert "var 'n_clusters' must be 'auto' or an integer between 2 and 50, got '51'" in (
+        build.output
+    )
     assert "var 'random_seed' must be an integer between 0 and 4294967295, got 'True'" in (
         build.output
     )
@@ -528,9 +530,8 @@ def test_sql_injection_through_vars_is_rejected(dbt_runner, tmp_path) -> None:
     assert build.returncode != 0
     assert "Invalid configuration (3 problems):" in build.output
     assert "var 'warn_only_checks' contains 'balance; drop table persona_rules'" in build.output
-    assert "var 'n_clusters' must be an integer between 2 and 50, got '4; drop table" in (
-        build.output
-    )
+    expected = "var 'n_clusters' must be 'auto' or an integer between 2 and 50, got '4; drop table"
+    assert expected in build.output
     assert "var 'customers_csv' must be a plain file path without quotes" in build.output
     # nothing ran: not even the seeds were loaded
     assert tables_in(build) == []

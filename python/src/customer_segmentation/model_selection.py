@@ -14,6 +14,7 @@ O(n k)); the tests check them against ``sklearn.metrics``. The silhouette is sci
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -138,8 +139,11 @@ def sweep_k(
     random_seed: int,
     n_init: int = 3,
     silhouette_sample_size: int = 5000,
+    on_k_done: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """Fit k-means (k-means++, ``n_init`` restarts, ``random_seed``) for every k and measure it.
+
+    ``on_k_done(k)`` is called after each k (progress reporting).
 
     ``features`` holds standardized features (and optionally ``customer_id``; rows are ordered
     by it, as in :func:`customer_segmentation.clustering.fit_kmeans`). One row per k with the
@@ -179,6 +183,8 @@ def sweep_k(
                 "random_seed": random_seed,
             }
         )
+        if on_k_done is not None:
+            on_k_done(k)
     return pd.DataFrame(rows)
 
 
@@ -259,6 +265,7 @@ def select_k(
     n_init: int = 3,
     silhouette_sample_size: int = 5000,
     silhouette_tolerance: float = 0.1,
+    on_k_done: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """The ``k_selection`` table: :func:`sweep_k` over ``k_min..k_max`` then :func:`choose_k`.
 
@@ -277,7 +284,7 @@ def select_k(
     k_values = list(range(k_min, k_max + 1))
     if fixed is not None:
         k_values.append(fixed)
-    sweep = sweep_k(features, k_values, random_seed, n_init, silhouette_sample_size)
+    sweep = sweep_k(features, k_values, random_seed, n_init, silhouette_sample_size, on_k_done)
     return choose_k(sweep, fixed, silhouette_tolerance)
 
 
