@@ -6,7 +6,8 @@
     {%- if flags.EMPTY -%}
         {{ return("select 1 as is_ok") }}
     {%- endif -%}
-    {%- set n_clusters = var("n_clusters") | int -%}
+    {#- `auto` needs at least 2 customers: the smallest k it can choose -#}
+    {%- set n_clusters = 2 if var("n_clusters") == "auto" else var("n_clusters") | int -%}
     {%- set path = customers_csv_path() | replace("'", "''") -%}
     select
         case
@@ -33,7 +34,7 @@
             (select count(*) from {{ checked_relation }}) as n_input_rows,
             count(*) as n_clean_rows,
             case
-                {%- for feature in segmentation_features() %}
+                {%- for feature in base_feature_columns() %}
                 when count(*) > 0 and count({{ feature }}) = 0 then '{{ feature }}'
                 {%- endfor %}
             end as empty_feature

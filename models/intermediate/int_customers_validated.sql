@@ -3,7 +3,7 @@
 -- scaling, the model) starts here. The post-hook stops the build with a clear message when
 -- nothing (or too little) is left to segment.
 {{ config(post_hook="{{ validation_guards(ref('int_customer_rows_checked')) }}") }}
-{%- set features = segmentation_features() %}
+{%- set features = cc_general_columns() | map(attribute="name") | list %}
 
 with
 
