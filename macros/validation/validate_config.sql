@@ -22,6 +22,7 @@
     {%- do _check_integer(errors, "k_selection_min", 1, 50) -%}
     {%- do _check_integer(errors, "k_selection_max", 1, 50) -%}
     {%- do _check_integer(errors, "k_selection_n_init", 1, 1000) -%}
+    {%- do _check_integer(errors, "k_selection_sample_size", 2, none) -%}
     {%- do _check_integer(errors, "silhouette_sample_size", 2, none) -%}
     {%- do _check_number(errors, "outlier_contamination", 0, none) -%}
     {%- do _check_number(errors, "persona_min_deviation", 0, none) -%}

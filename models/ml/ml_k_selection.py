@@ -13,9 +13,11 @@ def model(dbt, session):
     random_seed = dbt.config.get("random_seed")
     sample_size = dbt.config.get("silhouette_sample_size")
     tolerance = dbt.config.get("silhouette_tolerance")
+    sweep_sample_size = dbt.config.get("sweep_sample_size")
     sample = dbt.ref("int_customers_fit_sample").df()
     n_k = int(k_max) - int(k_min) + 1
-    with Progress(f"k sweep on {len(sample):,} customers", total=n_k) as progress:
+    n_sweep = min(len(sample), int(sweep_sample_size))
+    with Progress(f"k sweep on {n_sweep:,} customers", total=n_k) as progress:
         k_selection = select_k(
             sample,
             n_clusters,
@@ -26,5 +28,6 @@ def model(dbt, session):
             silhouette_sample_size=int(sample_size),
             silhouette_tolerance=float(tolerance),
             on_k_done=lambda k: progress.step(f"k={k}"),
+            sweep_sample_size=int(sweep_sample_size),
         )
     return k_selection

@@ -216,3 +216,15 @@ def test_bad_settings_fail_with_clear_messages() -> None:
         choose_k(sweep_table([3.0, 2.0, 1.0], [np.nan, 0.1, 0.2]), None, -1)
     with pytest.raises(ModelInputError, match="exactly one k as chosen, got 0"):
         chosen_k(pd.DataFrame({"k": [1, 2], "is_chosen": [False, False]}))
+
+
+def test_sweep_sample_size_reduces_a_large_input_deterministically() -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(600, 3)), columns=["a", "b", "c"])
+    frame.insert(0, "customer_id", [f"C{i:04d}" for i in range(600)])
+    first = select_k(frame, 3, 1, 4, random_seed=5, sweep_sample_size=200)
+    shuffled = select_k(frame.sample(frac=1.0, random_state=1), 3, 1, 4, 5, sweep_sample_size=200)
+    assert (first["n_fit_rows"] == 200).all()
+    pd.testing.assert_frame_equal(first, shuffled)
+    full = select_k(frame, 3, 1, 4, random_seed=5)
+    assert (full["n_fit_rows"] == 600).all()

@@ -21,7 +21,7 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
-from customer_segmentation.clustering import ModelInputError, _empty, _feature_matrix
+from customer_segmentation.clustering import ID_COLUMN, ModelInputError, _empty, _feature_matrix
 
 K_SELECTION_COLUMNS = {
     "k": "int64",
@@ -266,8 +266,13 @@ def select_k(
     silhouette_sample_size: int = 5000,
     silhouette_tolerance: float = 0.1,
     on_k_done: Callable[[int], None] | None = None,
+    sweep_sample_size: int | None = None,
 ) -> pd.DataFrame:
     """The ``k_selection`` table: :func:`sweep_k` over ``k_min..k_max`` then :func:`choose_k`.
+
+    With ``sweep_sample_size``, a larger input is first reduced to a seeded uniform sample of
+    that many customers (rows ordered by customer id, then ``random_seed``): the sweep fits
+    ``k_max - k_min + 1`` models, so it runs on fewer customers than the final fit.
 
     ``n_clusters`` is ``"auto"`` or a number (see :func:`parse_n_clusters`); a fixed k outside
     the range is evaluated too, so exactly one row is chosen. Empty input gives an empty table.
@@ -281,6 +286,12 @@ def select_k(
         )
     if len(features) == 0:  # `dbt run --empty`
         return _empty(K_SELECTION_COLUMNS)
+    if sweep_sample_size is not None:
+        sweep_sample_size = _positive_int(sweep_sample_size, "k_selection_sample_size")
+        if len(features) > sweep_sample_size:
+            if ID_COLUMN in features.columns:
+                features = features.sort_values(ID_COLUMN, kind="stable")
+            features = features.sample(n=sweep_sample_size, random_state=random_seed)
     k_values = list(range(k_min, k_max + 1))
     if fixed is not None:
         k_values.append(fixed)
