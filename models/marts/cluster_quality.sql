@@ -39,7 +39,7 @@ segment_silhouettes as (
 
     select
         segment_id,
-        avg(silhouette) as mean_silhouette,
+        {{ exact_avg("silhouette") }} as mean_silhouette,
         count(*) as n_silhouette_customers
 
     from silhouettes
@@ -53,7 +53,7 @@ centroid_distances as (
         centroids.segment_id,
         other_centroids.segment_id as other_segment_id,
         sqrt(
-            sum(power(centroids.centroid_value - other_centroids.centroid_value, 2))
+            {{ exact_sum("power(centroids.centroid_value - other_centroids.centroid_value, 2)") }}
         ) as centroid_distance
 
     from centroid_values as centroids

@@ -65,7 +65,7 @@ mean_distances as (
     select
         sample_index,
         other_segment_id,
-        avg(distance) as mean_distance
+        {{ exact_avg("distance") }} as mean_distance
 
     from pair_distances
     group by sample_index, other_segment_id

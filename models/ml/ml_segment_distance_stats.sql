@@ -22,7 +22,7 @@ final as (
     select
         segment_id,
         count(*) as n_customers,
-        avg(distance_to_centroid) as mean_distance_to_centroid,
+        {{ exact_avg("distance_to_centroid") }} as mean_distance_to_centroid,
         max(distance_to_centroid) as max_distance_to_centroid,
         {{ quantile("distance_to_centroid", 1 - contamination) }} as outlier_distance_threshold,
         {{ contamination }} as outlier_contamination

@@ -33,9 +33,10 @@ BAD_ROWS = [
 ]
 
 
-#: Columns that identify a run rather than describe the data: the dbt invocation id and where
-#: and when the exports were written. Everything else must be identical between two builds.
-RUN_IDENTITY_COLUMNS = {"run_id", "previous_run_id", "exported_at", "file_path"}
+#: Columns that identify a run rather than describe the data: the dbt invocation id, and where,
+#: when and in how many bytes (Parquet's layout, not its content) the exports were written.
+#: Everything else must be identical between two builds.
+RUN_IDENTITY_COLUMNS = {"run_id", "previous_run_id", "exported_at", "file_path", "n_bytes"}
 
 
 def table_hashes(database: Path, schema: str = "main") -> dict[str, tuple[int, str]]:
