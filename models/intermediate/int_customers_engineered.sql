@@ -1,6 +1,5 @@
 -- Every customer's imputed input columns plus the engineered features: ratios with a safe zero
 -- rule (a zero or missing denominator gives 0) and the purchase type.
-{%- set columns = base_feature_columns() %}
 
 with
 
