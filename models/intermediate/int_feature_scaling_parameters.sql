@@ -91,11 +91,6 @@ aggregated as (
                 min(transformed.{{ feature }}) as center__{{ feature }},
                 max(transformed.{{ feature }}) - min(transformed.{{ feature }})
                     as spread__{{ feature }},
-            {%- else -%}
-                means.mean__{{ feature }} as center__{{ feature }},
-                sqrt({{ exact_avg(
-                    "power(transformed." ~ feature ~ " - means.mean__" ~ feature ~ ", 2)"
-                ) }}) as spread__{{ feature }},
             {%- endif %}
         {% endfor %}
         means.n_customers
@@ -108,14 +103,15 @@ aggregated as (
 
 unpivoted as (
 
+    -- standard scaling: the centre and spread are the mean and stddev computed above
     {{ unpivot_feature_columns(
         "aggregated",
         features,
         {
             "feature_mean": "mean__",
             "feature_stddev": "stddev__",
-            "feature_center": "center__",
-            "feature_spread": "spread__",
+            "feature_center": "mean__" if scaling == "standard" else "center__",
+            "feature_spread": "stddev__" if scaling == "standard" else "spread__",
         },
         keep_columns=["n_customers"],
     ) }}
