@@ -101,9 +101,9 @@ aggregated as (
 
 ),
 
+-- standard scaling: the centre and spread are the mean and stddev computed above
 unpivoted as (
 
-    -- standard scaling: the centre and spread are the mean and stddev computed above
     {{ unpivot_feature_columns(
         "aggregated",
         features,
