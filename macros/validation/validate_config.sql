@@ -24,6 +24,10 @@
     {%- do _check_integer(errors, "k_selection_n_init", 1, 1000) -%}
     {%- do _check_integer(errors, "k_selection_sample_size", 2, none) -%}
     {%- do _check_integer(errors, "silhouette_sample_size", 2, none) -%}
+    {%- do _check_integer(errors, "k_selection_bootstrap", 0, 100) -%}
+    {%- do _check_integer(errors, "k_selection_bootstrap_sample_size", 2, none) -%}
+    {%- do _check_number(errors, "k_selection_min_elbow_strength", 0, none) -%}
+    {%- do _check_number(errors, "k_selection_stability_tolerance", 0, none) -%}
     {%- do _check_number(errors, "outlier_contamination", 0, none) -%}
     {%- do _check_number(errors, "persona_min_deviation", 0, none) -%}
     {%- do _check_integer(errors, "ledger_top_categories", 1, 20) -%}
