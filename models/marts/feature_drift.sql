@@ -15,7 +15,11 @@ with
 
 fit_run as (
 
-    select run_id, run_at from {{ ref('ml_fit_run') }}
+    select
+        run_id,
+        run_at
+
+    from {{ ref('ml_fit_run') }}
 
 ),
 
@@ -108,11 +112,11 @@ current_binned as (
             baseline_bins.feature_name = current_values.feature_name
             and (
                 baseline_bins.lower_edge is null
-                or current_values.feature_value > baseline_bins.lower_edge
+                or baseline_bins.lower_edge < current_values.feature_value
             )
             and (
                 baseline_bins.upper_edge is null
-                or current_values.feature_value <= baseline_bins.upper_edge
+                or baseline_bins.upper_edge >= current_values.feature_value
             )
     group by baseline_bins.feature_name, baseline_bins.bin_number
 
@@ -123,7 +127,7 @@ bin_shares as (
     select
         baseline_bins.feature_name,
         baseline_bins.bin_number,
-        greatest(baseline_bins.share, {{ psi_epsilon }}) as baseline_share,
+        greatest(baseline_bins.bin_share, {{ psi_epsilon }}) as baseline_share,
         greatest(
             current_binned.n_customers * 1.0 / current_totals.n_current_customers,
             {{ psi_epsilon }}

@@ -135,7 +135,7 @@ final as (
         shares.current_share,
         (shares.current_share - shares.previous_share) * 100 as share_change_pp,
         shares.is_new_segment and previous_run.run_id is not null as is_new_segment,
-        shares.is_retired_segment as is_retired_segment
+        shares.is_retired_segment
 
     from shares
     cross join current_run

@@ -17,7 +17,11 @@ with
 
 fit_run as (
 
-    select run_id, run_at from {{ ref('ml_fit_run') }}
+    select
+        run_id,
+        run_at
+
+    from {{ ref('ml_fit_run') }}
 
 ),
 
@@ -115,8 +119,8 @@ binned as (
     left join feature_values
         on
             bins.feature_name = feature_values.feature_name
-            and (bins.lower_edge is null or feature_values.feature_value > bins.lower_edge)
-            and (bins.upper_edge is null or feature_values.feature_value <= bins.upper_edge)
+            and (bins.lower_edge is null or bins.lower_edge < feature_values.feature_value)
+            and (bins.upper_edge is null or bins.upper_edge >= feature_values.feature_value)
     group by bins.feature_name, bins.bin_number
 
 ),
@@ -132,7 +136,7 @@ final as (
         bins.upper_edge,
         binned.n_customers,
         deciles.n_training_customers,
-        binned.n_customers * 1.0 / deciles.n_training_customers as share
+        binned.n_customers * 1.0 / deciles.n_training_customers as bin_share
 
     from bins
     inner join binned
