@@ -24,9 +24,28 @@
     {%- do _check_integer(errors, "k_selection_n_init", 1, 1000) -%}
     {%- do _check_integer(errors, "k_selection_sample_size", 2, none) -%}
     {%- do _check_integer(errors, "silhouette_sample_size", 2, none) -%}
+    {%- do _check_integer(errors, "k_selection_bootstrap", 0, 100) -%}
+    {%- do _check_integer(errors, "k_selection_bootstrap_sample_size", 2, none) -%}
+    {%- do _check_number(errors, "k_selection_min_elbow_strength", 0, none) -%}
+    {%- do _check_number(errors, "k_selection_stability_tolerance", 0, none) -%}
     {%- do _check_number(errors, "outlier_contamination", 0, none) -%}
     {%- do _check_number(errors, "persona_min_deviation", 0, none) -%}
     {%- do _check_integer(errors, "ledger_top_categories", 1, 20) -%}
+    {%- do _check_number(errors, "drift_psi_warn", 0, none) -%}
+    {%- do _check_number(errors, "drift_psi_alert", 0, none) -%}
+    {%- do _check_number(errors, "share_change_warn_pp", 0, none) -%}
+    {%- if _is_number(var("drift_psi_warn")) and _is_number(var("drift_psi_alert"))
+        and var("drift_psi_alert") | float < var("drift_psi_warn") | float -%}
+        {%- do errors.append("var 'drift_psi_alert' (" ~ var("drift_psi_alert") ~ ") must be at "
+            ~ "least drift_psi_warn (" ~ var("drift_psi_warn") ~ ")") -%}
+    {%- endif -%}
+    {%- set drift_baseline = var("drift_baseline", "previous") | string | trim -%}
+    {%- if drift_baseline not in ["previous", "first"] and not modules.re.match(
+        "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+        ~ "([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)?$", drift_baseline) -%}
+        {%- do errors.append("var 'drift_baseline' must be 'previous', 'first' or a run time "
+            ~ "'YYYY-MM-DD' / 'YYYY-MM-DD HH:MM[:SS]', got '" ~ drift_baseline ~ "'") -%}
+    {%- endif -%}
     {%- if var("segment_match_max_distance", none) is not none -%}
         {%- do _check_number(errors, "segment_match_max_distance", 0, none) -%}
     {%- endif -%}

@@ -1,7 +1,9 @@
 -- How k was chosen: one row per evaluated k with the quality of a k-means fit with k clusters
 -- (WCSS, sampled silhouette, Davies-Bouldin, Calinski-Harabasz), the elbow diagnostics and the
 -- chosen k. `wcss_drop_share` is the share of the previous k's WCSS removed by one more
--- cluster (NULL for the smallest k), the quantity the elbow rule looks at.
+-- cluster (NULL for the smallest k), the quantity the elbow rule looks at. Per k also the
+-- bootstrap stability and the smallest segment's share; on every row the k each criterion
+-- points at (knee_k, silhouette_k, stability_k) and the flags no_elbow and disagree.
 
 with
 
@@ -39,6 +41,14 @@ final as (
         cast(chord_distance as double) as chord_distance,
         cast(is_elbow as boolean) as is_elbow,
         cast(selection_rule as string) as selection_rule,
+        cast(stability as double) as stability,
+        cast(n_bootstrap as bigint) as n_bootstrap,
+        cast(min_segment_share as double) as min_segment_share,
+        cast(knee_k as bigint) as knee_k,
+        cast(silhouette_k as bigint) as silhouette_k,
+        cast(stability_k as bigint) as stability_k,
+        cast(no_elbow as boolean) as no_elbow,
+        cast(disagree as boolean) as disagree,
         cast(n_fit_rows as bigint) as n_fit_rows,
         cast(n_init as bigint) as n_init,
         cast(n_iterations as bigint) as n_iterations,

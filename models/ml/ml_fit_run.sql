@@ -14,8 +14,9 @@
     "ledger_as_of", "warn_only_checks", "purchases_tolerance", "imputation", "feature_set",
     "feature_transforms", "winsorize_quantiles", "scaling", "n_clusters", "n_init",
     "random_seed", "fit_sample_size", "k_selection_min", "k_selection_max",
-    "k_selection_n_init", "pca_components", "outlier_contamination", "persona_min_score",
-    "persona_min_deviation", "as_of_date", "segment_match_max_distance",
+    "k_selection_n_init", "k_selection_bootstrap", "k_selection_bootstrap_sample_size",
+    "pca_components", "outlier_contamination", "persona_min_score",
+    "persona_min_deviation", "as_of_date", "segment_match_max_distance", "drift_baseline",
 ] %}
 
 with

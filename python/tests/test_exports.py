@@ -8,7 +8,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from customer_segmentation.exports import ExportError, export_parquet, export_tables
+from customer_segmentation.exports import (
+    AUDIENCE_COLUMNS,
+    ExportError,
+    export_audiences,
+    export_csv,
+    export_parquet,
+    export_tables,
+)
 
 
 def test_export_writes_every_table_and_a_manifest(tmp_path: Path) -> None:
@@ -64,3 +71,76 @@ def test_bad_names_and_folders_are_rejected(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(ExportError, match="exists and is not a directory"):
         export_tables({"ok": con.sql("select 1")}, blocker)
+
+
+# --- audience files for campaign tools (issue 11) -------------------------------------------
+
+AUDIENCE_ROWS = """
+    select * from (values
+        ('r1', timestamp '2026-01-31', 1, 'One', 'a', 'entered'),
+        ('r1', timestamp '2026-01-31', 2, 'Two', 'b', 'entered'),
+        ('r2', timestamp '2026-02-28', 1, 'One', 'c', 'entered'),
+        ('r2', timestamp '2026-02-28', 1, 'One', 'a', 'stayed'),
+        ('r2', timestamp '2026-02-28', 2, 'Two', 'b', 'exited'),
+        ('r2', timestamp '2026-02-28', 3, 'Three', 'b', 'entered')
+    ) as t(run_id, run_at, segment_id, segment_name, customer_id, audience_change)
+"""
+
+
+def test_audiences_one_csv_per_segment_of_the_latest_run(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    folder = tmp_path / "audiences"
+    folder.mkdir()
+    (folder / "segment_9.csv").write_text("customer_id\nold\n")  # a retired segment's file
+    (folder / "notes.txt").write_text("kept")  # not ours: left alone
+    manifest = export_audiences(con.sql(AUDIENCE_ROWS), folder)
+    assert manifest["segment_id"].tolist() == [1, 2, 3]
+    assert manifest["n_rows"].tolist() == [2, 1, 1]
+    assert manifest[["n_entered", "n_exited", "n_stayed"]].to_numpy().tolist() == [
+        [1, 0, 1],
+        [0, 1, 0],
+        [1, 0, 0],
+    ]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "notes.txt",
+        "segment_1.csv",
+        "segment_2.csv",
+        "segment_3.csv",
+    ]
+    one = pd.read_csv(folder / "segment_1.csv")
+    assert list(one.columns) == list(AUDIENCE_COLUMNS)
+    assert one["customer_id"].tolist() == ["a", "c"]  # ordered by customer id
+    assert one["audience_change"].tolist() == ["stayed", "entered"]
+    assert not any(p.name.startswith(".") for p in folder.iterdir())  # no temporary left
+
+
+def test_audience_file_is_replaced_atomically_and_a_failed_write_leaves_the_old(
+    tmp_path: Path,
+) -> None:
+    con = duckdb.connect()
+    path = tmp_path / "segment_1.csv"
+    export_csv(con.sql("select 'a' as customer_id"), path)
+    old_inode = path.stat().st_ino
+    with open(path) as reader:
+        export_csv(con.sql("select 'b' as customer_id union all select 'c'"), path)
+        assert path.stat().st_ino != old_inode
+        assert reader.read() == "customer_id\na\n"
+    assert path.read_text() == "customer_id\nb\nc\n"
+
+    class Broken:
+        def write_csv(self, file_name: str) -> None:
+            Path(file_name).write_text("customer_id\npartial")
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        export_csv(Broken(), path)
+    assert path.read_text() == "customer_id\nb\nc\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["segment_1.csv"]
+
+
+def test_no_runs_write_no_audience_and_remove_stale_files(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    (tmp_path / "segment_1.csv").write_text("x\n")
+    manifest = export_audiences(con.sql(AUDIENCE_ROWS + " where false"), tmp_path)
+    assert manifest.empty and "segment_id" in manifest.columns
+    assert list(tmp_path.iterdir()) == []

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import (
+    adjusted_rand_score,
     calinski_harabasz_score,
     davies_bouldin_score,
     silhouette_samples,
@@ -16,6 +17,7 @@ from sklearn.metrics import (
 from customer_segmentation.clustering import ModelInputError
 from customer_segmentation.model_selection import (
     K_SELECTION_COLUMNS,
+    bootstrap_stability,
     calinski_harabasz,
     choose_k,
     chord_distances,
@@ -24,6 +26,7 @@ from customer_segmentation.model_selection import (
     parse_n_clusters,
     sampled_silhouette,
     select_k,
+    selection_messages,
     sweep_k,
 )
 
@@ -228,3 +231,104 @@ def test_sweep_sample_size_reduces_a_large_input_deterministically() -> None:
     pd.testing.assert_frame_equal(first, shuffled)
     full = select_k(frame, 3, 1, 4, random_seed=5)
     assert (full["n_fit_rows"] == 600).all()
+
+
+# --- stability, chosen-k columns and flags (issue 11) ---------------------------------------
+
+
+def uniform_noise(n_features: int, n_rows: int = 400, seed: int = 0) -> pd.DataFrame:
+    """Uniform noise in the unit cube: no clusters at all."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        rng.uniform(size=(n_rows, n_features)), columns=[f"x{i}" for i in range(n_features)]
+    )
+    frame.insert(0, "customer_id", [f"C{i:05d}" for i in range(n_rows)])
+    return frame
+
+
+def test_four_separated_blobs_give_four_with_no_flags() -> None:
+    table = select_k(blobs(4), "auto", 1, 10, random_seed=0, n_init=3, n_bootstrap=5)
+    assert chosen_k(table) == 4
+    first = table.iloc[0]
+    assert (first["knee_k"], first["silhouette_k"], first["stability_k"]) == (4, 4, 4)
+    assert not first["no_elbow"] and not first["disagree"]
+    stability = table.set_index("k")["stability"]
+    assert stability[4] == pytest.approx(1.0)
+    assert stability.drop([1, 4]).max() < 0.95  # merging or splitting blobs is unstable
+    assert math.isnan(stability[1])
+    assert (table["n_bootstrap"] == [0] + [5] * 9).all()
+    assert table.set_index("k")["min_segment_share"][4] == pytest.approx(0.25)
+    assert selection_messages(table) == []
+
+
+@pytest.mark.parametrize("n_features", [4, 17])
+def test_uniform_noise_has_no_elbow(n_features: int) -> None:
+    table = select_k(uniform_noise(n_features), "auto", 1, 10, random_seed=0, n_bootstrap=2)
+    assert table["no_elbow"].all()
+    assert table["chord_distance"].max() < 0.25
+    messages = selection_messages(table)
+    assert ("warn", messages[-1][1]) == messages[-1]
+    assert "no clear elbow" in messages[-1][1]
+
+
+def test_bootstrap_stability_is_the_documented_resampling() -> None:
+    """Independent re-implementation: the same resamples, fits, predictions and ARI."""
+    frame = blobs(3, spread=2.5, seed=4)
+    matrix = frame.sort_values("customer_id").drop(columns="customer_id").to_numpy()
+    labels = KMeans(n_clusters=3, n_init=2, random_state=7).fit_predict(matrix)
+    for sample_size in (None, 50):
+        m = len(matrix) if sample_size is None else sample_size
+        rng = np.random.RandomState(7)
+        expected = []
+        for b in range(4):
+            rows = matrix[rng.randint(0, len(matrix), size=m)]
+            fit = KMeans(n_clusters=3, n_init=2, random_state=7 + b + 1).fit(rows)
+            expected.append(adjusted_rand_score(labels, fit.predict(matrix)))
+        ours, used = bootstrap_stability(matrix, labels, 3, 4, 7, n_init=2, sample_size=sample_size)
+        assert used == 4
+        assert ours == pytest.approx(np.mean(expected), rel=1e-12)
+    assert bootstrap_stability(matrix, labels, 1, 4, 7) == (pytest.approx(math.nan, nan_ok=True), 0)
+    assert math.isnan(bootstrap_stability(matrix, labels, 3, 0, 7)[0])
+
+
+def test_sweep_without_bootstrap_has_no_stability_and_min_share_is_the_smallest_cluster() -> None:
+    frame = blobs(3, n_per_blob=40)
+    sweep = sweep_k(frame, [2, 3], random_seed=0, n_init=2)
+    assert sweep["stability"].isna().all() and (sweep["n_bootstrap"] == 0).all()
+    assert sweep.set_index("k")["min_segment_share"][3] == pytest.approx(1 / 3)
+    table = choose_k(sweep, 3)
+    assert table["stability_k"].isna().all()
+    with pytest.raises(ModelInputError, match="k_selection_bootstrap must be an integer >= 0"):
+        sweep_k(frame, [2], random_seed=0, n_bootstrap=-1)
+
+
+def test_criteria_disagreement_is_flagged_and_worded() -> None:
+    sweep = pd.DataFrame(
+        {
+            "k": [1, 2, 3, 4, 5],
+            "wcss": [100.0, 40.0, 30.0, 25.0, 22.0],
+            "silhouette": [math.nan, 0.50, 0.45, 0.30, 0.31],
+            "stability": [math.nan, 0.80, 0.95, 0.94, 0.70],
+        }
+    )
+    table = choose_k(sweep, None, silhouette_tolerance=0.1)
+    first = table.iloc[0]
+    # elbow 2; best silhouette 2; stability: 3 and 4 within 0.02 of the best -> the larger, 4
+    assert (first["knee_k"], first["silhouette_k"], first["stability_k"]) == (2, 2, 4)
+    assert first["disagree"] and chosen_k(table) == 2
+    [(level, message), *_] = selection_messages(table)
+    assert level == "warn"
+    assert "criteria disagree (elbow k=2, best silhouette k=2, most stable k=4)" in message
+    assert "n_clusters=auto chose k=2" in message
+    fixed = selection_messages(choose_k(sweep, 3))
+    assert fixed[0] == (
+        "info",
+        "k selection: the criteria disagree (elbow k=2, best silhouette k=2, most stable k=4);"
+        " n_clusters is fixed at k=3.",
+    )
+    # a stricter stability tolerance picks the single most stable k
+    assert choose_k(sweep, None, stability_tolerance=0.0)["stability_k"].iloc[0] == 3
+    # a knee below the strength threshold is flagged
+    assert choose_k(sweep, None, min_elbow_strength=0.9)["no_elbow"].all()
+    with pytest.raises(ModelInputError, match="k_selection_min_elbow_strength must be"):
+        choose_k(sweep, None, min_elbow_strength=-1.0)

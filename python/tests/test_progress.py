@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from customer_segmentation.progress import Progress, log_progress
+from customer_segmentation.progress import Progress, log_progress, log_warning
 
 
 class FakeClock:
@@ -57,3 +57,9 @@ def test_log_progress_outside_a_dbt_run_does_not_fail(capfd: pytest.CaptureFixtu
     log_progress("progress line for the test")
     captured = capfd.readouterr()
     assert "progress line for the test" in captured.out + captured.err
+
+
+def test_log_warning_outside_a_dbt_run_does_not_fail(capfd: pytest.CaptureFixture[str]) -> None:
+    log_warning("warning line for the test")
+    captured = capfd.readouterr()
+    assert "warning line for the test" in captured.out + captured.err

@@ -173,6 +173,22 @@ def test_auto_k_picks_four_on_four_separated_archetypes(dbt_runner, tmp_path: Pa
     assert table.index[table["is_chosen"]].tolist() == [4]
     assert table.loc[4, "selection_rule"] == "auto: elbow"
     assert table.loc[4, "silhouette"] == table["silhouette"].max()
+    # the criteria columns and flags (issue 11): elbow and silhouette point at 4, the curve
+    # has a clear knee; every k >= 2 has a bootstrap stability from 5 resamples
+    first = table.iloc[0]
+    assert (first["knee_k"], first["silhouette_k"]) == (4, 4)
+    assert not first["no_elbow"]
+    assert table.drop(1)["stability"].between(-1, 1).all() and pd.isna(table.loc[1, "stability"])
+    assert (table.drop(1)["n_bootstrap"] == 5).all()
+    assert table.loc[4, "min_segment_share"] == pytest.approx(0.25)
+    # when stability points elsewhere (the Hamming archetypes also split stably into 2 groups),
+    # the build log says that auto had to choose between disagreeing criteria
+    criteria = {first["knee_k"], first["silhouette_k"], first["stability_k"]}
+    assert bool(first["disagree"]) == (len(criteria) > 1)
+    said = "k selection: the criteria disagree" in build.output
+    assert said == bool(first["disagree"])
+    if said:
+        assert "n_clusters=auto chose k=4 by its rule (auto: elbow" in build.output
     check_segments_recover_archetypes(build, truth, 4)
 
 

@@ -27,6 +27,19 @@ def log_progress(message: str) -> None:
     fire_event(Note(msg=message))
 
 
+def log_warning(message: str) -> None:
+    """Show one warning line: a dbt ``Note`` event at warn level inside dbt (yellow, counted in
+    the log as a warning, never an error), stderr elsewhere."""
+    try:
+        from dbt_common.events.base_types import EventLevel
+        from dbt_common.events.functions import fire_event
+        from dbt_common.events.types import Note
+    except ImportError:  # not running with dbt installed
+        print(f"WARNING: {message}", file=sys.stderr, flush=True)
+        return
+    fire_event(Note(msg=message), level=EventLevel.WARN)
+
+
 def _seconds(value: float) -> str:
     return f"{value:.1f} s" if value < 120 else f"{value / 60:.1f} min"
 

@@ -1,0 +1,182 @@
+"""Drift, share changes and audience changes: three monthly builds of the bundled sample into
+ONE warehouse.
+
+January: the sample. February: the same customers with PAYMENTS x 10 for every second
+customer (one feature shifted; a shift of all customers by a factor or a constant would be
+absorbed by the refit's standardization and move nobody).
+March: February's file again (an unchanged rerun). Checked: the PSI alert test fires in
+February on `payments` only and its PSI equals an independent NumPy computation; March fires
+no test at all; segment_audience_changes equals pandas set differences of the two runs'
+memberships (from each build's own customer_segments), and the audience files equal the
+latest run's rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from customer_segmentation.schema import CC_GENERAL_COLUMNS, sql_name
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+SAMPLE = PROJECT_DIR / "seeds" / "sample_customers.csv"
+SHIFTED = "payments"
+PSI_EPSILON = 1e-4  # models/marts/feature_drift.sql
+MONTHS = {"jan": "2026-01-31", "feb": "2026-02-28", "mar": "2026-03-31"}
+
+
+def psi(baseline: np.ndarray, current: np.ndarray) -> float:
+    """PSI of `current` against the deciles of `baseline` (right-closed bins, equal edges once,
+    shares floored at PSI_EPSILON), written independently of the SQL."""
+    edges = np.unique(np.quantile(baseline, np.arange(1, 10) / 10))
+    bins = len(edges) + 1
+    base = np.bincount(np.searchsorted(edges, baseline, side="left"), minlength=bins)
+    now = np.bincount(np.searchsorted(edges, current, side="left"), minlength=bins)
+    base = np.maximum(base / len(baseline), PSI_EPSILON)
+    now = np.maximum(now / len(current), PSI_EPSILON)
+    return float(np.sum((now - base) * np.log(now / base)))
+
+
+@pytest.fixture(scope="module")
+def monitoring(
+    dbt_database_runner: Callable[[], Callable[..., object]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict:
+    work = tmp_path_factory.mktemp("monitoring")
+    january = pd.read_csv(SAMPLE)
+    february = january.copy()
+    february.loc[::2, "PAYMENTS"] = february.loc[::2, "PAYMENTS"] * 10
+    files = {"jan": SAMPLE, "feb": work / "feb.csv", "mar": work / "feb.csv"}
+    february[list(CC_GENERAL_COLUMNS)].to_csv(files["feb"], index=False)
+    run = dbt_database_runner()
+    result: dict = {"inputs": {"jan": january, "feb": february}, "builds": {}, "segments": {}}
+    for month, as_of in MONTHS.items():
+        build = run(
+            ["build"], {"customers_csv": str(files[month]), "as_of_date": as_of}, check=False
+        )
+        result["builds"][month] = build
+        # the segments this run computed (also when the marts were not published)
+        result["segments"][month] = build.query(
+            "select customer_id, segment_id from main_marts_build.customer_segments"
+        )
+        result[f"drift_{month}"] = build.query("select * from main_marts_build.feature_drift")
+        result[f"shares_{month}"] = build.query(
+            "select * from main_marts_build.segment_share_changes"
+        )
+    return result
+
+
+def test_first_run_has_no_baseline(monitoring) -> None:
+    drift = monitoring["drift_jan"]
+    assert (drift["drift_status"] == "no_baseline").all() and drift["psi"].isna().all()
+    assert monitoring["builds"]["jan"].returncode == 0
+
+
+def test_shifted_feature_fires_the_alert_test_on_that_feature_only(monitoring) -> None:
+    build = monitoring["builds"]["feb"]
+    assert build.returncode != 0  # an alert fails the build ...
+    assert "Marts NOT published" in build.output  # ... and BI keeps January's marts
+    assert re.search(r"Failure in test feature_drift_psi_below_alert_threshold", build.output)
+    assert re.search(r"Warning in test feature_drift_psi_below_warn_threshold", build.output)
+    # no other test failed or warned
+    failures = re.findall(r"(?:Failure|Warning) in test (\w+)", build.output)
+    assert set(failures) <= {
+        "feature_drift_psi_below_alert_threshold",
+        "feature_drift_psi_below_warn_threshold",
+        "segment_share_change_within_warn_threshold",
+    }, failures
+    drift = monitoring["drift_feb"].set_index("feature_name")
+    assert drift.index[drift["drift_status"] != "ok"].tolist() == [SHIFTED]
+    assert drift.loc[SHIFTED, "drift_status"] == "alert"
+    assert (drift.drop(SHIFTED)["psi"] == 0).all()  # identical values: exactly 0
+    # the campaign audiences were not exported from the drifted run
+    assert "SKIP relation main.audience_exports" in build.output or re.search(
+        r"SKIP .*audience_exports", build.output
+    )
+
+
+def test_psi_equals_an_independent_numpy_computation(monitoring) -> None:
+    drift = monitoring["drift_feb"].set_index("feature_name")
+    clean = monitoring["segments"]["jan"]["customer_id"]
+    inputs = {
+        month: frame.rename(columns=sql_name).set_index("customer_id").loc[clean]
+        for month, frame in monitoring["inputs"].items()
+    }
+    for feature in drift.index:
+        before = inputs["jan"][feature].astype(float)
+        after = inputs["feb"][feature].astype(float)
+        expected = psi(
+            before.fillna(before.mean()).to_numpy(), after.fillna(after.mean()).to_numpy()
+        )
+        assert drift.loc[feature, "psi"] == pytest.approx(expected, rel=1e-9, abs=1e-12), feature
+    print(f"PSI of {SHIFTED} (x10 for half the customers): {drift.loc[SHIFTED, 'psi']:.3f}")
+
+
+def test_unchanged_rerun_fires_nothing(monitoring) -> None:
+    build = monitoring["builds"]["mar"]
+    assert build.returncode == 0
+    assert not re.search(r"(Failure|Warning) in test", build.output)
+    assert re.search(r"WARN=0 ERROR=0", build.output)
+    drift = build.table("feature_drift")
+    assert (drift["psi"] == 0).all() and (drift["drift_status"] == "ok").all()
+    changes = build.table("segment_share_changes")
+    assert (changes["share_change_pp"] == 0).all()
+    registry = build.table("ml_model_registry").sort_values("run_at")
+    assert drift["baseline_run_id"].unique().tolist() == [registry["run_id"].iloc[1]]
+
+
+def test_share_change_warning_matches_the_table(monitoring) -> None:
+    build = monitoring["builds"]["feb"]
+    changes = monitoring["shares_feb"]  # read right after February's build
+    fired = "Warning in test segment_share_change_within_warn_threshold" in build.output
+    assert fired == bool((changes["share_change_pp"].abs() > 5).any())
+    segments = monitoring["segments"]
+    for month in ("jan", "feb"):
+        expected = segments[month]["segment_id"].value_counts(normalize=True)
+        column = "current_share" if month == "feb" else "previous_share"
+        ours = changes.set_index("segment_id")[column]
+        assert ours.loc[expected.index].to_numpy() == pytest.approx(expected.to_numpy())
+
+
+def test_audience_changes_are_the_set_differences_of_two_runs(monitoring) -> None:
+    build = monitoring["builds"]["mar"]
+    changes = build.table("segment_audience_changes")
+    registry = build.table("ml_model_registry").sort_values("run_at")
+    feb_run = registry["run_id"].iloc[1]
+    ours = changes[changes["run_id"] == feb_run]
+    before = monitoring["segments"]["jan"]
+    after = monitoring["segments"]["feb"]
+    moved = 0
+    for segment in sorted(set(before["segment_id"]) | set(after["segment_id"])):
+        was = set(before.loc[before["segment_id"] == segment, "customer_id"])
+        now = set(after.loc[after["segment_id"] == segment, "customer_id"])
+        rows = ours[ours["segment_id"] == segment].groupby("audience_change")["customer_id"]
+        got = {change: set(ids) for change, ids in rows}
+        assert got.get("entered", set()) == now - was, segment
+        assert got.get("exited", set()) == was - now, segment
+        assert got.get("stayed", set()) == now & was, segment
+        assert len(got.get("entered", set())) + len(got.get("exited", set())) == len(was ^ now)
+        moved += len(now - was)
+    assert moved > 0  # the shift moved customers, so the test is not vacuous
+    print(f"customers who changed segment after the shift: {moved}")
+
+
+def test_audience_files_hold_the_latest_run(monitoring) -> None:
+    build = monitoring["builds"]["mar"]
+    changes = build.table("segment_audience_changes")
+    latest = changes[changes["run_at"] == changes["run_at"].max()]
+    manifest = build.table("audience_exports").set_index("segment_id")
+    folder = build.exports / "audiences"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        f"segment_{s}.csv" for s in latest["segment_id"].unique()
+    )
+    for segment, rows in latest.groupby("segment_id"):
+        written = pd.read_csv(folder / f"segment_{segment}.csv", dtype={"customer_id": str})
+        assert written["customer_id"].tolist() == sorted(rows["customer_id"])
+        assert (written["audience_change"] == "stayed").all()  # March = February
+        assert manifest.loc[segment, "n_rows"] == len(rows) == manifest.loc[segment, "n_stayed"]
