@@ -27,6 +27,7 @@
     {%- do _check_number(errors, "outlier_contamination", 0, none) -%}
     {%- do _check_number(errors, "persona_min_deviation", 0, none) -%}
     {%- do _check_integer(errors, "ledger_top_categories", 1, 20) -%}
+    {%- do _check_integer(errors, "surrogate_tree_max_depth", 1, 10) -%}
     {%- if var("segment_match_max_distance", none) is not none -%}
         {%- do _check_number(errors, "segment_match_max_distance", 0, none) -%}
     {%- endif -%}
