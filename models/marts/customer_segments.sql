@@ -1,7 +1,8 @@
 -- The table analysts query: one row per customer with their segment, persona name, distance to
 -- the segment centroid, how clear-cut the assignment is (the second-nearest segment, its
--- distance and the margin between the two), the outlier flag, PCA coordinates for plots, the 17 CC GENERAL columns
--- after imputation (NULL where a ledger input cannot derive them) and the purchase type. An
+-- distance and the margin between the two), the outlier flag, PCA coordinates for plots, the
+-- 17 CC GENERAL columns after imputation (NULL where a ledger input cannot derive them) and the
+-- purchase type. An
 -- outlier lies farther from its centroid than the segment's outlier distance threshold
 -- (ml_segment_distance_stats, var outlier_contamination).
 {%- set columns = cc_general_columns() | map(attribute="name") | list %}

@@ -1,6 +1,6 @@
 -- The segments as readable rules: one row per leaf of the surrogate decision tree
 -- (ml_surrogate_tree, depth <= surrogate_tree_max_depth) trained on the raw features to predict
--- the segment. `rule` reads "purchases > 1,850 and cash_advance <= 420 → High-Value
+-- the segment. `rule_text` reads "purchases > 1,850 and cash_advance <= 420 → High-Value
 -- Transactors" (thresholds to three significant digits); `predicate_sql` is the exact SQL
 -- condition. How often the rules agree with the segments: segment_rule_fidelity.
 
@@ -22,10 +22,10 @@ final as (
 
     select
         leaves.leaf_id,
-        concat(leaves.condition, ' → ', personas.segment_name) as rule,
+        concat(leaves.rule_condition, ' → ', personas.segment_name) as rule_text,
         leaves.segment_id,
         personas.segment_name,
-        leaves.condition,
+        leaves.rule_condition,
         leaves.depth,
         leaves.n_training_customers,
         leaves.n_training_customers * 1.0

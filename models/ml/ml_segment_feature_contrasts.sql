@@ -48,8 +48,9 @@ segment_squares as (
             {{ exact_sum(
                 "(scores." ~ feature ~ " - segment_mean_columns.mean__" ~ feature ~ ")"
                 ~ " * (scores." ~ feature ~ " - segment_mean_columns.mean__" ~ feature ~ ")"
-            ) }} as squares__{{ feature }}{{ "," if not loop.last }}
+            ) }} as squares__{{ feature }},
         {% endfor %}
+        count(*) as n_customers
 
     from scores
     inner join segment_mean_columns
@@ -93,15 +94,15 @@ rest_means as (
     select
         segment_stats.segment_id,
         segment_stats.feature_name,
-        cast(sum(others.n_customers) as bigint) as n_rest,
-        {{ exact_sum("others.n_customers * others.mean_value") }}
-        / sum(others.n_customers) as rest_mean_value
+        cast(sum(other_segments.n_customers) as bigint) as n_rest,
+        {{ exact_sum("other_segments.n_customers * other_segments.mean_value") }}
+        / sum(other_segments.n_customers) as rest_mean_value
 
     from segment_stats
-    inner join segment_stats as others
+    inner join segment_stats as other_segments
         on
-            segment_stats.feature_name = others.feature_name
-            and segment_stats.segment_id <> others.segment_id
+            segment_stats.feature_name = other_segments.feature_name
+            and segment_stats.segment_id <> other_segments.segment_id
     group by segment_stats.segment_id, segment_stats.feature_name
 
 ),
@@ -114,17 +115,20 @@ rest_squares as (
         rest_means.n_rest,
         rest_means.rest_mean_value,
         {{ exact_sum(
-            "others.sum_of_squares + others.n_customers"
-            ~ " * (others.mean_value - rest_means.rest_mean_value)"
-            ~ " * (others.mean_value - rest_means.rest_mean_value)"
+            "other_segments.sum_of_squares + other_segments.n_customers"
+            ~ " * (other_segments.mean_value - rest_means.rest_mean_value)"
+            ~ " * (other_segments.mean_value - rest_means.rest_mean_value)"
         ) }} as rest_sum_of_squares
 
     from rest_means
-    inner join segment_stats as others
+    inner join segment_stats as other_segments
         on
-            rest_means.feature_name = others.feature_name
-            and rest_means.segment_id <> others.segment_id
-    group by rest_means.segment_id, rest_means.feature_name, rest_means.n_rest,
+            rest_means.feature_name = other_segments.feature_name
+            and rest_means.segment_id <> other_segments.segment_id
+    group by
+        rest_means.segment_id,
+        rest_means.feature_name,
+        rest_means.n_rest,
         rest_means.rest_mean_value
 
 ),

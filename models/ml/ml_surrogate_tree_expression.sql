@@ -25,7 +25,7 @@ final as (
             ' end'
         ) as case_expression,
         cast(count(*) as bigint) as n_leaves,
-        cast(max(depth) as bigint) as depth,
+        cast(max(depth) as bigint) as tree_depth,
         {{ var("surrogate_tree_max_depth") | int }} as max_depth,
         cast(sum(n_training_customers) as bigint) as n_training_customers,
         sum(n_training_agreeing) * 1.0 / sum(n_training_customers) as training_fidelity

@@ -21,11 +21,11 @@ scores as (
 final as (
 
     select
-        scores.customer_id,
-        scores.segment_id,
         {% for column in columns -%}
-            scores.{{ column }}{{ "," if not loop.last }}
+            scores.{{ column }},
         {% endfor %}
+        scores.customer_id,
+        scores.segment_id
 
     from scores
     inner join fit_sample

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -67,7 +69,7 @@ def test_float64_bound_reproduces_the_float32_comparison(seed: int) -> None:
         -6, 6, 400
     ).astype(np.float32)
     # sklearn's thresholds: midpoints of two float32 values, computed in float64, and raw values
-    thresholds = [float(a) / 2 + float(b) / 2 for a, b in zip(float32_values[:-1], float32_values[1:])]
+    thresholds = [float(a) / 2 + float(b) / 2 for a, b in itertools.pairwise(float32_values)]
     thresholds += [float(v) for v in float32_values] + [0.0, -0.0, 0.5, 1e-45, 1850.5]
     for t in thresholds:
         bound = float64_bound(t)

@@ -75,7 +75,9 @@ def check_distinguishing_features(build) -> None:
     personas = build.table("segment_personas").set_index("segment_id")
     for segment, rows in explanations.groupby("segment_id"):
         top = rows.sort_values("effect_rank").head(3)
-        line = ", ".join(phrase(f, d) for f, d in zip(top["feature_name"], top["cohens_d"]))
+        line = ", ".join(
+            phrase(f, d) for f, d in zip(top["feature_name"], top["cohens_d"], strict=True)
+        )
         assert personas.loc[segment, "distinguishing_features"] == line
         assert line in personas.loc[segment, "description"]
 
@@ -172,7 +174,7 @@ def test_rule_expression_reproduces_scikit_learn_on_cc_general(
     rules = cc_general_build.table("segment_rules")
     assert rules["n_training_customers"].sum() == 8950
     assert len(rules) == tree.get_n_leaves()
-    assert (rules["rule"].str.contains(" → ")).all()
+    assert (rules["rule_text"].str.contains(" → ")).all()
 
     fidelity = cc_general_build.table("segment_rule_fidelity").set_index("segment_id")
     agree = predicted == labels
@@ -187,7 +189,7 @@ def test_rule_expression_reproduces_scikit_learn_on_cc_general(
         f"surrogate tree depth 3 on CC GENERAL: overall fidelity {overall:.4f}; per segment "
         + ", ".join(f"{names[s]} {v:.4f}" for s, v in per_segment.items())
     )
-    print(rules[["rule", "n_training_customers", "training_precision"]].to_string())
+    print(rules[["rule_text", "n_training_customers", "training_precision"]].to_string())
     assert overall > 0.8
 
 

@@ -158,6 +158,7 @@ def test_ledger_without_accounts(dbt_runner, ledger_files):
 
 # --- RFM x behavioural segments (issue 11) ----------------------------------------------------
 
+
 #: The documented R x F map of macro rfm_segment (README, macros/rfm_segment.sql).
 def rfm_segment(r: int, f: int) -> str:
     if r == 5:

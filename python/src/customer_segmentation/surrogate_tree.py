@@ -32,7 +32,7 @@ LEAF_COLUMNS = {
     "segment_id": "int64",
     "n_training_customers": "int64",
     "n_training_agreeing": "int64",
-    "condition": "string",
+    "rule_condition": "string",
     "predicate_sql": "string",
 }
 
@@ -79,7 +79,7 @@ def sql_double(value: float) -> str:
 
 
 def readable_number(value: float) -> str:
-    """Three significant digits with thousands separators: 1849.6 -> '1,850', 0.08333 -> '0.0833'."""
+    """Three significant digits, thousands separators: 1849.6 -> '1,850', 0.08333 -> '0.0833'."""
     rounded = float(f"{value:.3g}")
     if rounded == int(rounded):
         return f"{int(rounded):,}"
@@ -184,7 +184,7 @@ def tree_leaves(
                 "segment_id": int(tree.classes_[int(np.argmax(structure.value[leaf, 0]))]),
                 "n_training_customers": int(in_leaf.sum()),
                 "n_training_agreeing": int((in_leaf & agreeing).sum()),
-                "condition": _condition(bounds, features),
+                "rule_condition": _condition(bounds, features),
                 "predicate_sql": _predicate(bounds, features),
             }
         )
@@ -204,7 +204,9 @@ def case_expression(leaves: pd.DataFrame) -> str:
     return f"case{whens} end"
 
 
-def surrogate_tree_leaves(training: pd.DataFrame, max_depth: int, random_state: int) -> pd.DataFrame:
+def surrogate_tree_leaves(
+    training: pd.DataFrame, max_depth: int, random_state: int
+) -> pd.DataFrame:
     """The dbt model's entry point: ``training`` holds ``customer_id``, ``segment_id`` and the
     raw features (every other column). Features with a missing value are left out (the SQL
     comparison of a NULL would match no leaf); an empty input (``dbt run --empty``) gives no
