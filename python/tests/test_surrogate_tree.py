@@ -139,7 +139,7 @@ def test_leaves_read_as_rules() -> None:
     assert list(leaves.columns) == list(LEAF_COLUMNS)
     assert leaves["leaf_id"].is_monotonic_increasing
     first = leaves.iloc[0]
-    assert " <= " in first["condition"] and " and " in first["condition"]
+    assert " <= " in first["rule_condition"] and " and " in first["rule_condition"]
     assert "e" in first["predicate_sql"].split("<= ")[1]  # a float64 literal with an exponent
     expression = case_expression(leaves)
     assert expression.startswith("case when ") and expression.endswith(" end")
@@ -167,7 +167,7 @@ def test_one_segment_gives_one_leaf_for_everybody() -> None:
     leaves = surrogate_tree_leaves(training, max_depth=3, random_state=0)
     assert len(leaves) == 1
     assert leaves.loc[0, "predicate_sql"] == ALWAYS_TRUE
-    assert leaves.loc[0, "condition"] == "all customers"
+    assert leaves.loc[0, "rule_condition"] == "all customers"
     assert (evaluate_in_duckdb(case_expression(leaves), training) == 2).all()
 
 
