@@ -5,6 +5,7 @@ computation on CC GENERAL (notebook-compatible build) and on the bundled sample.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -17,6 +18,15 @@ from customer_segmentation.schema import CC_GENERAL_FEATURES, sql_name
 
 FEATURES = [sql_name(c) for c in CC_GENERAL_FEATURES]
 RTOL = 1e-9
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def readme_sql(marker: str) -> str:
+    """The first ```sql block of the README that contains `marker` (docs stay executable)."""
+    blocks = re.findall(r"```sql\n(.*?)```", (PROJECT_DIR / "README.md").read_text(), re.S)
+    matching = [block for block in blocks if marker in block]
+    assert matching, f"README has no sql block containing {marker!r}"
+    return matching[0]
 
 
 def pandas_cohens_d(features: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
@@ -216,3 +226,17 @@ def test_cohens_d_and_rules_on_the_sample(sample_build) -> None:
         f"select customer_id, {case} as s from main.ml_surrogate_tree_training order by customer_id"
     )
     assert (rule_segments["s"].to_numpy() == tree.predict(training[FEATURES].to_numpy())).all()
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "from segment_explanations",
+        "from segment_rules order",
+        "from segment_rule_fidelity",
+        "share_on_border",
+        "as second_segment",
+    ],
+)
+def test_readme_queries_run_on_the_sample(sample_build, marker: str) -> None:
+    assert len(sample_build.query(readme_sql(marker))) > 0

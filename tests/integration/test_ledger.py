@@ -219,3 +219,14 @@ def test_rfm_crosswalk_counts_and_cramers_v_match_scipy(ledger_build):
     shares = crosswalk.groupby("rfm_segment")["share_of_rfm_segment"].sum()
     np.testing.assert_allclose(shares, 1.0, rtol=1e-12)
     print(f"Cramer's V (RFM segment x behavioural segment, generated ledger): {cramers_v:.4f}")
+
+
+def test_readme_crosswalk_query_runs(ledger_build):
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = next(
+        b for b in re.findall(r"```sql\n(.*?)```", readme, re.S) if "rfm_segment_crosswalk" in b
+    )
+    result = ledger_build.query(block)
+    assert len(result) > 0 and result["cramers_v"].between(0, 1).all()
