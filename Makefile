@@ -12,6 +12,8 @@ export SEGMENTATION_THREADS ?= $(shell nproc 2>/dev/null || echo 4)
 ROWS ?= 1000000
 FORMAT ?= csv
 BASELINE ?= auto
+# pytest workers for `make test` (xdist; each module stays on one worker, so its fixtures build once)
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: build install test lint format docs sample bench clean report report-screenshot metrics
 
@@ -27,7 +29,7 @@ $(INSTALLED): requirements.txt constraints.txt python/pyproject.toml
 	touch $@
 
 test: lint  ## everything CI runs
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check python models tests benchmarks

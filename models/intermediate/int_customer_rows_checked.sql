@@ -68,22 +68,36 @@ counted as (
 
 ),
 
+repeated_customer_ids as (
+
+    -- Ids on more than one row (duplicates are rare): one grouped pass over the id only, so
+    -- the wide rows are never sorted, and the rest of the rows need no lookup at all.
+    select
+        customer_id,
+        min(
+            case when n_blocking_issues = 0 then source_row_number end
+        ) as kept_source_row_number
+
+    from counted
+    where customer_id is not null
+    group by customer_id
+    having count(*) > 1
+
+),
+
 ranked as (
 
     select
         case
-            when counted.n_blocking_issues = 0
-                then row_number() over (
-                    partition by counted.customer_id, counted.n_blocking_issues
-                    order by counted.source_row_number
-                )
-        end as occurrence_among_valid_rows,
-        min(
-            case when counted.n_blocking_issues = 0 then counted.source_row_number end
-        ) over (partition by counted.customer_id) as kept_source_row_number,
+            when repeated_customer_ids.customer_id is not null
+                then repeated_customer_ids.kept_source_row_number
+            when counted.n_blocking_issues = 0 then counted.source_row_number
+        end as kept_source_row_number,
         counted.*
 
     from counted
+    left join repeated_customer_ids
+        on counted.customer_id = repeated_customer_ids.customer_id
 
 ),
 
@@ -92,9 +106,12 @@ final as (
     select
         source_row_number,
         customer_id,
-        coalesce(occurrence_among_valid_rows > 1, false) as is_duplicate,
+        coalesce(
+            n_blocking_issues = 0 and source_row_number <> kept_source_row_number, false
+        ) as is_duplicate,
         case
-            when n_blocking_issues > 0 or occurrence_among_valid_rows > 1 then 'quarantined'
+            when n_blocking_issues > 0 or source_row_number <> kept_source_row_number
+                then 'quarantined'
             else 'clean'
         end as row_outcome,
         n_issues,

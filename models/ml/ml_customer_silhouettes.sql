@@ -20,30 +20,34 @@ scores as (
 
 ),
 
-ordered as (
+sampled_customers as (
 
+    -- a top-N by hash: no sort of every customer
     select
-        *,
-        row_number() over (
-            order by md5(concat(customer_id, '-', '{{ var("random_seed") | int }}')), customer_id
-        ) as sample_index
+        customer_id,
+        {% for feature in features -%}
+            z_{{ feature }},
+        {% endfor %}
+        segment_id,
+        md5(concat(customer_id, '-', '{{ var("random_seed") | int }}')) as sample_key
 
     from scores
+    order by sample_key, customer_id
+    limit {{ sample_size }}
 
 ),
 
 sampled as (
 
     select
-        sample_index,
+        row_number() over (order by sample_key, customer_id) as sample_index,
         customer_id,
         {% for feature in features -%}
             z_{{ feature }},
         {% endfor %}
         segment_id
 
-    from ordered
-    where sample_index <= {{ sample_size }}
+    from sampled_customers
 
 ),
 

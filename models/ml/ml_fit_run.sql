@@ -3,9 +3,10 @@
 -- the settings. The history models (ml_centroid_history, ml_model_registry) and the membership
 -- snapshot read the run from here, so they all agree on it.
 --
--- The fingerprint is md5 over the sorted md5 hashes of the segmented input rows
--- (int_customers_base_features: id and every input column as text): the same set of rows gives
--- the same fingerprint whatever the row order of the file.
+-- The fingerprint is md5 over the row count and the exact sum of the segmented input rows' md5
+-- hashes (int_customers_base_features: id and every input column as text; the first 60 bits of
+-- each hash as an integer): the same set of rows gives the same fingerprint whatever the row
+-- order of the file, without sorting the rows (a sorted concatenation cost 23 s at 10M rows).
 {%- set features = segmentation_features() %}
 {%- set columns = base_feature_columns() %}
 {%- set recorded_vars = [
@@ -44,7 +45,11 @@ fingerprint as (
 
     select
         count(*) as n_input_customers,
-        md5(coalesce({{ string_agg_ordered("row_hash", "row_hash") }}, '')) as input_fingerprint
+        md5(concat(
+            cast(count(*) as string),
+            '|',
+            cast(coalesce(sum(cast({{ hash_to_bigint("row_hash") }} as decimal(38, 0))), 0) as string)
+        )) as input_fingerprint
 
     from row_hashes
 
