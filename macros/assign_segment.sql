@@ -6,7 +6,7 @@
     (int_feature_scaling_parameters) - then assigns the nearest centroid (ml_segment_centroids,
     stable ids), projects on ml_pca_loadings and names the segment (segment_personas), through
     the same scoring CTEs as ml_customer_scores. Output: the id column, segment_id,
-    segment_name, distance_to_centroid, pc1..pcN, the imputed input columns and
+    segment_name, distance_to_centroid, second_segment_id, second_distance, margin, pc1..pcN, the imputed input columns and
     n_imputed_values.
 
     Use it in a model: `{{ assign_segment(ref('new_customers')) }}`. `parameters` (optional)
@@ -141,6 +141,9 @@ assign_segment__final as (
         scoring_scored.segment_id,
         assign_segment__personas.segment_name,
         scoring_scored.distance_to_centroid,
+        scoring_scored.second_segment_id,
+        scoring_scored.second_distance,
+        scoring_scored.margin,
         {% for component in range(1, var("pca_components") | int + 1) -%}
             scoring_scored.pc{{ component }},
         {% endfor %}

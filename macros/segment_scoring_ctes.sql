@@ -2,9 +2,12 @@
     `assign_segment`, so a customer scored either way gets exactly the same segment. For the
     customers in CTE `customers_cte` (an id column plus `z_<feature>` scaled model features; any
     other columns are carried through) it emits the CTEs `scoring_centroids`,
-    `scoring_projection`, `scoring_distances` and `scoring_scored`; the last one is every
-    customer with `segment_id` (nearest centroid, ties to the lower id), `distance_to_centroid`,
-    one `distance_to_segment_<id>` column per segment, `pc1`..`pcN` and the input columns.
+    `scoring_projection`, `scoring_distances`, `scoring_nearest`, `scoring_second` and
+    `scoring_scored`; the last one is every customer with `segment_id` (nearest centroid, ties
+    to the lower id), `distance_to_centroid`, one `distance_to_segment_<id>` column per segment,
+    `pc1`..`pcN`, the input columns, and the assignment confidence: `second_segment_id` (the
+    next-nearest centroid, ties to the lower id), `second_distance` and `margin` (second
+    distance minus distance_to_centroid, >= 0; all three NULL with one segment).
 
     One pass, no join and no window: the centroids are pivoted into a single row (one column per
     segment and feature), every customer gets one distance column per segment, and a `case`
@@ -73,7 +76,7 @@ scoring_distances as (
 
 ),
 
-scoring_scored as (
+scoring_nearest as (
 
     select
         cast(
@@ -83,6 +86,31 @@ scoring_scored as (
         scoring_distances.*
 
     from scoring_distances
+
+),
+
+scoring_second as (
+
+    select
+        scoring_nearest.*,
+        cast(
+            {{ second_nearest_segment(segment_ids, "distance_to_segment_", "segment_id") }}
+            as bigint
+        ) as second_segment_id,
+        {{ second_minimum_distance(segment_ids, "distance_to_segment_", "segment_id") }}
+        as second_distance
+
+    from scoring_nearest
+
+),
+
+scoring_scored as (
+
+    select
+        *,
+        second_distance - distance_to_centroid as margin
+
+    from scoring_second
 
 )
 {%- endmacro %}

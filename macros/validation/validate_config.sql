@@ -46,6 +46,7 @@
         {%- do errors.append("var 'drift_baseline' must be 'previous', 'first' or a run time "
             ~ "'YYYY-MM-DD' / 'YYYY-MM-DD HH:MM[:SS]', got '" ~ drift_baseline ~ "'") -%}
     {%- endif -%}
+    {%- do _check_integer(errors, "surrogate_tree_max_depth", 1, 10) -%}
     {%- if var("segment_match_max_distance", none) is not none -%}
         {%- do _check_number(errors, "segment_match_max_distance", 0, none) -%}
     {%- endif -%}

@@ -1,6 +1,8 @@
 -- The table analysts query: one row per customer with their segment, persona name, distance to
--- the segment centroid, the outlier flag, PCA coordinates for plots, the 17 CC GENERAL columns
--- after imputation (NULL where a ledger input cannot derive them) and the purchase type. An
+-- the segment centroid, how clear-cut the assignment is (the second-nearest segment, its
+-- distance and the margin between the two), the outlier flag, PCA coordinates for plots, the
+-- 17 CC GENERAL columns after imputation (NULL where a ledger input cannot derive them) and the
+-- purchase type. An
 -- outlier lies farther from its centroid than the segment's outlier distance threshold
 -- (ml_segment_distance_stats, var outlier_contamination).
 {%- set columns = cc_general_columns() | map(attribute="name") | list %}
@@ -33,6 +35,9 @@ final as (
         scores.segment_id,
         personas.segment_name,
         scores.distance_to_centroid,
+        scores.second_segment_id,
+        scores.second_distance,
+        scores.margin,
         coalesce(
             scores.distance_to_centroid > distance_stats.outlier_distance_threshold, false
         ) as is_outlier,

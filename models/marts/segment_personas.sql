@@ -1,5 +1,7 @@
 -- One row per segment: its persona name, a description that cites the segment's most
--- distinguishing features, and the marketing recommendation from the persona catalogue.
+-- distinguishing features (the line of ml_segment_distinguishing_features: largest |Cohen's d|
+-- against the other customers, the same as segment_explanations), and the marketing
+-- recommendation from the persona catalogue.
 --
 -- Rule (editable data: seeds/persona_rules.csv, seeds/persona_catalogue.csv):
 -- 1. Score: each persona scores a segment by the weighted average of the segment's
@@ -35,6 +37,12 @@ persona_rules as (
 persona_catalogue as (
 
     select * from {{ ref('persona_catalogue') }}
+
+),
+
+distinguishing as (
+
+    select * from {{ ref('ml_segment_distinguishing_features') }}
 
 ),
 
@@ -133,33 +141,20 @@ feature_phrases as (
         feature_rank,
         mean_standardized_value,
         concat(
-            replace(feature_name, '_', ' '),
-            ' ',
-            case when mean_standardized_value >= 0 then '+' else '' end,
-            cast(round(mean_standardized_value, 1) as string),
-            ' sd'
-        ) as phrase,
-        concat(
             case when mean_standardized_value >= 0 then 'high ' else 'low ' end,
             replace(feature_name, '_', ' ')
         ) as level_phrase
 
     from ranked_features
-    where feature_rank <= 3
+    where feature_rank <= 2
 
 ),
 
-distinguishing_features as (
+largest_deviations as (
 
     select
         segment_id,
         max(case when feature_rank = 1 then abs(mean_standardized_value) end) as max_deviation,
-        concat_ws(
-            ', ',
-            max(case when feature_rank = 1 then phrase end),
-            max(case when feature_rank = 2 then phrase end),
-            max(case when feature_rank = 3 then phrase end)
-        ) as top_features,
         concat_ws(
             ', ',
             max(case when feature_rank = 1 then level_phrase end),
@@ -177,27 +172,26 @@ named as (
         segments.segment_id,
         segments.n_customers,
         assignments.persona_score,
-        distinguishing_features.max_deviation,
-        distinguishing_features.top_features,
+        largest_deviations.max_deviation,
         case
             when assignments.persona_name is not null then assignments.persona_name
-            when distinguishing_features.max_deviation >= {{ min_deviation }}
+            when largest_deviations.max_deviation >= {{ min_deviation }}
                 then 'Unmatched Segment'
             else 'Mainstream Customers'
         end as persona_name,
         case
             when assignments.persona_name is not null then assignments.persona_name
-            when distinguishing_features.max_deviation >= {{ min_deviation }}
+            when largest_deviations.max_deviation >= {{ min_deviation }}
                 then concat(
-                    upper(substr(distinguishing_features.data_name, 1, 1)),
-                    substr(distinguishing_features.data_name, 2)
+                    upper(substr(largest_deviations.data_name, 1, 1)),
+                    substr(largest_deviations.data_name, 2)
                 )
             else 'Mainstream Customers'
         end as base_name
 
     from segments
-    inner join distinguishing_features
-        on segments.segment_id = distinguishing_features.segment_id
+    inner join largest_deviations
+        on segments.segment_id = largest_deviations.segment_id
     left join assigned_{{ assignment_rounds }} as assignments
         on segments.segment_id = assignments.segment_id
 
@@ -232,15 +226,18 @@ final as (
         / sum(numbered.n_customers) over () as share_of_customers,
         concat(
             persona_catalogue.summary,
-            ' Distinguishing features (segment mean vs all customers): ',
-            numbered.top_features,
+            ' Distinguishing features (vs the other customers, in pooled sd): ',
+            coalesce(distinguishing.distinguishing_features, 'none'),
             '.'
         ) as description,
+        distinguishing.distinguishing_features,
         persona_catalogue.recommendation
 
     from numbered
     inner join persona_catalogue
         on numbered.persona_name = persona_catalogue.persona_name
+    inner join distinguishing
+        on numbered.segment_id = distinguishing.segment_id
 
 )
 

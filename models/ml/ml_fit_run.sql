@@ -49,7 +49,10 @@ fingerprint as (
         md5(concat(
             cast(count(*) as string),
             '|',
-            cast(coalesce(sum(cast({{ hash_to_bigint("row_hash") }} as decimal(38, 0))), 0) as string)
+            cast(
+                coalesce(sum(cast({{ hash_to_bigint("row_hash") }} as decimal(38, 0))), 0)
+                as string
+            )
         )) as input_fingerprint
 
     from row_hashes

@@ -154,3 +154,79 @@ def test_ledger_without_accounts(dbt_runner, ledger_files):
     assert features["credit_limit"].isna().all()
     assert features["tenure"].between(1, 12).all()
     assert len(build.table("customer_segments")) == len(features)
+
+
+# --- RFM x behavioural segments (issue 11) ----------------------------------------------------
+
+
+#: The documented R x F map of macro rfm_segment (README, macros/rfm_segment.sql).
+def rfm_segment(r: int, f: int) -> str:
+    if r == 5:
+        return {1: "New Customers", 2: "Potential Loyalists", 3: "Potential Loyalists"}.get(
+            f, "Champions"
+        )
+    if r == 4:
+        return {1: "Promising", 2: "Potential Loyalists", 3: "Potential Loyalists"}.get(
+            f, "Loyal Customers"
+        )
+    if r == 3:
+        return {1: "About to Sleep", 2: "About to Sleep", 3: "Need Attention"}.get(
+            f, "Loyal Customers"
+        )
+    return {1: "Hibernating", 2: "Hibernating", 5: "Cannot Lose Them"}.get(f, "At Risk")
+
+
+def test_rfm_segment_macro_covers_the_grid(ledger_build):
+    grid = " union all ".join(
+        f"select {r} as r, {f} as f" for r in range(1, 6) for f in range(1, 6)
+    )
+    compiled = ledger_build.dbt(
+        ["compile", "--quiet", "--inline",
+         f"select r, f, {{{{ rfm_segment('r', 'f') }}}} as s from ({grid}) as grid"],
+        {"input_format": "ledger", "feature_set": "transactions"},
+    ).output  # fmt: skip
+    result = ledger_build.query(compiled)
+    assert len(result) == 25
+    for row in result.itertuples():
+        assert row.s == rfm_segment(row.r, row.f), (row.r, row.f)
+
+
+def test_rfm_crosswalk_counts_and_cramers_v_match_scipy(ledger_build):
+    from scipy.stats import chi2_contingency
+
+    customers = ledger_build.table("customer_ledger_features")
+    customers["rfm_segment"] = [
+        rfm_segment(int(r), int(f))
+        for r, f in zip(customers["recency_score"], customers["frequency_score"], strict=True)
+    ]
+    table = pd.crosstab(customers["rfm_segment"], customers["segment_id"])
+    chi2, _, _, expected = chi2_contingency(table.to_numpy(), correction=False)
+    n = table.to_numpy().sum()
+    cramers_v = np.sqrt(chi2 / (n * (min(table.shape) - 1)))
+
+    crosswalk = ledger_build.table("rfm_segment_crosswalk")
+    assert crosswalk["n_customers"].sum() == N_CUSTOMERS == n
+    assert len(crosswalk) == table.size  # every cell, empty ones with 0
+    ours = crosswalk.pivot(index="rfm_segment", columns="segment_id", values="n_customers")
+    ours = ours.loc[table.index, table.columns]
+    assert (ours.to_numpy() == table.to_numpy()).all()
+    expected_cells = crosswalk.pivot(
+        index="rfm_segment", columns="segment_id", values="expected_n_customers"
+    ).loc[table.index, table.columns]
+    np.testing.assert_allclose(expected_cells.to_numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(crosswalk["chi_square"], chi2, rtol=1e-9)
+    np.testing.assert_allclose(crosswalk["cramers_v"], cramers_v, rtol=1e-9)
+    shares = crosswalk.groupby("rfm_segment")["share_of_rfm_segment"].sum()
+    np.testing.assert_allclose(shares, 1.0, rtol=1e-12)
+    print(f"Cramer's V (RFM segment x behavioural segment, generated ledger): {cramers_v:.4f}")
+
+
+def test_readme_crosswalk_query_runs(ledger_build):
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = next(
+        b for b in re.findall(r"```sql\n(.*?)```", readme, re.S) if "rfm_segment_crosswalk" in b
+    )
+    result = ledger_build.query(block)
+    assert len(result) > 0 and result["cramers_v"].between(0, 1).all()

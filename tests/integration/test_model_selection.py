@@ -144,7 +144,7 @@ def test_pca_components_agree_with_scikit_learn(cc_general_build, standardized) 
 def test_persona_descriptions_cite_feature_sizes(cc_general_build) -> None:
     personas = cc_general_build.table("segment_personas").set_index("segment_name")
     description = personas.loc["Revolvers / Cash-Advance Reliant", "description"]
-    assert "cash advance frequency +1.7 sd" in description, description
+    assert "cash advance frequency +2.8 sd" in description, description  # Cohen's d
     assert personas["recommendation"].str.len().gt(20).all()
 
 

@@ -1,0 +1,16 @@
+"""Surrogate decision tree predicting the segment from the raw features; one row per leaf."""
+
+from customer_segmentation.progress import Progress
+from customer_segmentation.surrogate_tree import surrogate_tree_leaves
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    max_depth = dbt.config.get("max_depth")
+    random_seed = dbt.config.get("random_seed")
+    training = dbt.ref("ml_surrogate_tree_training").df()
+    with Progress(f"surrogate tree (depth <= {max_depth}) on {len(training):,} customers"):
+        leaves = surrogate_tree_leaves(
+            training, max_depth=int(max_depth), random_state=int(random_seed)
+        )
+    return leaves
