@@ -1,5 +1,6 @@
 """k-means sweep over k = k_selection_min..k_selection_max with quality metrics; marks chosen k."""
 
+from customer_segmentation.frames import to_engine, to_pandas
 from customer_segmentation.model_selection import select_k
 from customer_segmentation.progress import Progress
 
@@ -14,7 +15,7 @@ def model(dbt, session):
     sample_size = dbt.config.get("silhouette_sample_size")
     tolerance = dbt.config.get("silhouette_tolerance")
     sweep_sample_size = dbt.config.get("sweep_sample_size")
-    sample = dbt.ref("int_customers_fit_sample").df()
+    sample = to_pandas(dbt.ref("int_customers_fit_sample"))
     n_k = int(k_max) - int(k_min) + 1
     n_sweep = min(len(sample), int(sweep_sample_size))
     with Progress(f"k sweep on {n_sweep:,} customers", total=n_k) as progress:
@@ -30,4 +31,4 @@ def model(dbt, session):
             on_k_done=lambda k: progress.step(f"k={k}"),
             sweep_sample_size=int(sweep_sample_size),
         )
-    return k_selection
+    return to_engine(k_selection, session)
