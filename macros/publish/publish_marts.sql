@@ -30,7 +30,7 @@
             database=node.database, schema=node.schema, identifier=node.alias) -%}
         {%- if build_relation is not none -%}
             {%- set published = api.Relation.create(
-                database=target.database, schema=target.schema, identifier=node.alias,
+                database=(target.database or none), schema=target.schema, identifier=node.alias,
                 type="table") -%}
             {%- do copies.append((published, build_relation)) -%}
         {%- endif -%}

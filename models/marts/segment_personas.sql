@@ -272,7 +272,7 @@ final as (
         numbered.persona_name,
         numbered.persona_score,
         numbered.n_customers,
-        numbered.n_customers * 1.0
+        cast(numbered.n_customers as double)
         / sum(numbered.n_customers) over () as share_of_customers,
         concat(
             persona_catalogue.summary,

@@ -65,7 +65,12 @@ def get_session() -> Any:
     directory.mkdir(parents=True, exist_ok=True)
     builder = SparkSession.builder.master(os.environ.get("SEGMENTATION_SPARK_MASTER", "local[*]"))
     builder = builder.appName("segmentation-dbt")
-    for key, value in session_config(directory).items():
+    settings = session_config(directory)
+    # extra settings: SEGMENTATION_SPARK_CONF="key=value,key=value"
+    for item in filter(None, os.environ.get("SEGMENTATION_SPARK_CONF", "").split(",")):
+        key, _, value = item.partition("=")
+        settings[key.strip()] = value.strip()
+    for key, value in settings.items():
         builder = builder.config(key, value)
     session = builder.enableHiveSupport().getOrCreate()
     session.sparkContext.setLogLevel(os.environ.get("SEGMENTATION_SPARK_LOG_LEVEL", "ERROR"))
