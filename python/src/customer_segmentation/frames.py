@@ -56,9 +56,7 @@ def to_engine(frame: pd.DataFrame, session: Any) -> Any:
     return session.createDataFrame(table.cast(pa.schema(fields)))
 
 
-def replace_rows(
-    existing: pd.DataFrame | None, new_rows: pd.DataFrame, key: str
-) -> pd.DataFrame:
+def replace_rows(existing: pd.DataFrame | None, new_rows: pd.DataFrame, key: str) -> pd.DataFrame:
     """``existing`` without the rows whose ``key`` occurs in ``new_rows``, plus ``new_rows``.
 
     The delete+insert of an incremental model done in the model itself, for engines whose

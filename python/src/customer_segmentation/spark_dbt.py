@@ -43,7 +43,9 @@ def session_config(directory: Path) -> dict[str, str]:
     return {
         "spark.sql.warehouse.dir": str(directory / "warehouse"),
         "spark.sql.catalogImplementation": "hive",
-        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={derby};create=true",
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={derby};create=true"
+        ),
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={directory}",
         "spark.sql.shuffle.partitions": os.environ.get("SEGMENTATION_SPARK_PARTITIONS", str(cores)),
         "spark.sql.session.timeZone": "UTC",
