@@ -65,8 +65,11 @@ def get_session() -> Any:
         return active
     directory = spark_dir()
     directory.mkdir(parents=True, exist_ok=True)
-    builder = SparkSession.builder.master(os.environ.get("SEGMENTATION_SPARK_MASTER", "local[*]"))
-    builder = builder.appName("segmentation-dbt")
+    builder = SparkSession.builder.appName("segmentation-dbt")
+    # Under spark-submit the JVM started this process (and its --master wins); otherwise the
+    # settings below reach the JVM when getOrCreate launches it (driver memory included).
+    if "PYSPARK_GATEWAY_PORT" not in os.environ:
+        builder = builder.master(os.environ.get("SEGMENTATION_SPARK_MASTER", "local[*]"))
     settings = session_config(directory)
     # extra settings: SEGMENTATION_SPARK_CONF="key=value,key=value"
     for item in filter(None, os.environ.get("SEGMENTATION_SPARK_CONF", "").split(",")):
