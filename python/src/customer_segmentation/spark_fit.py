@@ -2,9 +2,9 @@
 
 The scikit-learn fit (:func:`customer_segmentation.clustering.fit_kmeans`) brings the fit sample
 to the driver; this one fits the sample where it lies, so ``fit_sample_size`` can exceed the
-driver's memory. Trade-off: pyspark.ml uses k-means|| initialisation and one run instead of
-k-means++ with ``n_init`` restarts, so its centroids (and labels) are close to, but not the same
-as, the scikit-learn fit's; DuckDB and Spark then no longer agree label for label. The output has
+driver's memory. Trade-off: pyspark.ml uses k-means|| initialisation instead of k-means++, and
+its own random streams, so its centroids (and labels) are not the scikit-learn fit's: DuckDB and
+Spark then no longer agree label for label, and the fit can be worse (README). The output has
 the same columns and segment order as ``fit_kmeans``.
 """
 
@@ -24,21 +24,26 @@ def fit_kmeans_mllib(
     """Fit pyspark.ml KMeans on the Spark DataFrame ``sample`` (standardized features and
     ``customer_id``); one row per segment and feature, as ``fit_kmeans``.
 
-    ``n_init`` sets k-means||'s initialisation steps (at least 2), the closest knob pyspark.ml has.
+    ``n_init`` runs with seeds ``random_seed``, ``random_seed + 1``, ... are fitted and the one
+    with the lowest cost is kept, as scikit-learn's ``n_init``.
     """
     from pyspark.ml.clustering import KMeans
     from pyspark.ml.feature import VectorAssembler
 
     names = [column for column in sample.columns if column != ID_COLUMN]
-    assembled = VectorAssembler(inputCols=names, outputCol="features").transform(sample)
-    model = KMeans(
-        k=n_clusters,
-        seed=random_seed,
-        maxIter=max_iter,
-        tol=1e-4,
-        initMode="k-means||",
-        initSteps=max(2, n_init),
-    ).fit(assembled)
+    assembled = VectorAssembler(inputCols=names, outputCol="features").transform(sample).cache()
+    model = None
+    for restart in range(max(1, n_init)):  # like n_init: keep the run with the lowest cost
+        candidate = KMeans(
+            k=n_clusters,
+            seed=random_seed + restart,
+            maxIter=max_iter,
+            tol=1e-4,
+            initMode="k-means||",
+        ).fit(assembled)
+        if model is None or candidate.summary.trainingCost < model.summary.trainingCost:
+            model = candidate
+    assembled.unpersist()
     centers = np.asarray([np.asarray(center) for center in model.clusterCenters()])
     summary = model.summary
     sizes = np.asarray(summary.clusterSizes, dtype=np.int64)
