@@ -49,7 +49,7 @@ def session_config(directory: Path) -> dict[str, str]:
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={directory}",
         "spark.sql.shuffle.partitions": os.environ.get("SEGMENTATION_SPARK_PARTITIONS", str(cores)),
         "spark.sql.session.timeZone": "UTC",
-        "spark.driver.memory": os.environ.get("SEGMENTATION_SPARK_DRIVER_MEMORY", "4g"),
+        "spark.driver.memory": os.environ.get("SEGMENTATION_SPARK_DRIVER_MEMORY", "1g"),
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.legacy.createHiveTableByDefault": "false",
