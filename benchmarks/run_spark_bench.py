@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = {
         "SEGMENTATION_THREADS": os.environ.get("SEGMENTATION_THREADS", str(os.cpu_count())),
         "SEGMENTATION_SPARK_DRIVER_MEMORY": os.environ.get(
-            "SEGMENTATION_SPARK_DRIVER_MEMORY", "4g"
+            "SEGMENTATION_SPARK_DRIVER_MEMORY", "1g"
         ),
         "SEGMENTATION_SPARK_CONF": os.environ.get("SEGMENTATION_SPARK_CONF", ""),
         "vars": variables or "defaults",
