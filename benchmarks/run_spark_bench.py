@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     ari, n_customers = labels_agreement(work)
 
     lines = [
-        "| engine | wall (s) | CPU (s) | peak RSS, process tree (MiB) |",
+        "| engine | wall (s) | CPU, without the JVM (s) | peak RSS, process tree (MiB) |",
         "|---|---|---|---|",
     ]
     for engine, measurement in results.items():
