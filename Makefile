@@ -15,7 +15,9 @@ BASELINE ?= auto
 # pytest workers for `make test` (xdist; each module stays on one worker, so its fixtures build once)
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: build install test lint format docs sample bench clean report report-screenshot metrics
+.PHONY: build install test lint format docs sample bench clean report report-screenshot metrics \
+	install-spark build-spark test-spark bench-spark
+SPARK_INSTALLED := $(VENV)/.spark-installed
 
 build: $(INSTALLED)  ## venv + pinned install + `dbt build` on the bundled sample
 	$(BIN)/dbt build
@@ -28,8 +30,26 @@ $(INSTALLED): requirements.txt constraints.txt python/pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e python
 	touch $@
 
-test: lint  ## everything CI runs
+test: lint  ## everything CI runs (but the Spark comparison: `make test-spark`)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
+
+# Spark (README "Running on Spark / Databricks"): pinned dbt-spark[session] + pyspark on top of
+# the DuckDB install; needs Java 17+. `make build` stays DuckDB-only.
+install-spark: $(SPARK_INSTALLED)
+
+$(SPARK_INSTALLED): $(INSTALLED) requirements-spark.txt
+	@command -v java > /dev/null || { echo "Spark needs Java 17+ (e.g. apt-get install openjdk-17-jre-headless)"; exit 1; }
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-spark.txt -c constraints.txt
+	touch $@
+
+build-spark: $(SPARK_INSTALLED)  ## install the Spark extra and build the bundled sample on in-process Spark
+	$(BIN)/segmentation-spark-dbt build --target spark_local
+
+test-spark: $(SPARK_INSTALLED)  ## the sample on DuckDB and on Spark, compared mart by mart
+	$(BIN)/python -m pytest -m spark tests/integration/test_spark.py
+
+bench-spark: $(SPARK_INSTALLED)  ## DuckDB vs Spark local on ROWS generated customers
+	$(BIN)/python benchmarks/run_spark_bench.py --rows $(ROWS) --format $(FORMAT)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check python models tests benchmarks

@@ -1,8 +1,8 @@
 {#- Inspects the input CSV at `path` before anything reads it and returns the first problem as a
     sentence ("is empty (0 bytes)", ...), or an empty string when the file is well formed:
     exists, not empty, UTF-8 text, comma-separated, has every column in `required_columns`
-    and no data line with a wrong number of fields. Only DuckDB is inspected; other engines
-    read files through their own external tables and skip this check. -#}
+    and no data line with a wrong number of fields. DuckDB and Spark are inspected (Spark: a
+    missing file is reported by Spark's own error); other engines skip this check. -#}
 {% macro inspect_input_file(path, required_columns) %}
     {{ return(adapter.dispatch("inspect_input_file", "segmentation")(path, required_columns)) }}
 {% endmacro %}
@@ -38,21 +38,9 @@
     {%- endif -%}
     {%- set fields = header.split(",") | map("trim") | map("replace", '"', "") | map("upper")
         | list -%}
-    {%- if fields | length == 1 -%}
-        {%- for delimiter, label in [(";", "';'"), ("\t", "tab"), ("|", "'|'")] -%}
-            {%- if delimiter in header -%}
-                {{ return("uses " ~ label ~ " as delimiter: expected a comma-separated file "
-                    ~ "(header: " ~ header[:60] ~ "...)") }}
-            {%- endif -%}
-        {%- endfor -%}
-    {%- endif -%}
-    {%- set missing = [] -%}
-    {%- for column in required_columns if column | upper not in fields -%}
-        {%- do missing.append(column) -%}
-    {%- endfor -%}
-    {%- if missing -%}
-        {{ return("is missing required column" ~ ("s" if missing | length > 1 else "") ~ " "
-            ~ missing | join(", ") ~ " (header has: " ~ fields | join(", ") ~ ")") }}
+    {%- set problem = input_header_problem(header, required_columns) -%}
+    {%- if problem -%}
+        {{ return(problem) }}
     {%- endif -%}
 
     {#- Every data line: right number of fields and valid UTF-8. -#}
@@ -86,6 +74,50 @@
         {%- endif -%}
     {%- endif -%}
     {%- if n_rows == 0 -%}
+        {{ return("has a header but no data rows") }}
+    {%- endif -%}
+    {{ return("") }}
+{% endmacro %}
+
+{% macro spark__inspect_input_file(path, required_columns) %}
+    {%- set location = "`" ~ path | replace("`", "``") ~ "`" -%}
+    {#- Spark's text reader: one row per line, decoded as UTF-8 (a missing path fails here with
+        Spark's PATH_NOT_FOUND error). -#}
+    {%- set header_rows = run_query("select value from text." ~ location ~ " limit 1")
+        .columns[0].values() -%}
+    {%- if header_rows | length == 0 -%}
+        {{ return("is empty (0 bytes)") }}
+    {%- endif -%}
+    {%- set header = (header_rows[0] or "").replace("\ufeff", "") -%}
+    {%- if "\x00" in header or "\ufffd" in header -%}
+        {{ return("is not UTF-8 text (unexpected encoding, e.g. UTF-16): save it as UTF-8 CSV") }}
+    {%- endif -%}
+    {%- set problem = input_header_problem(header, required_columns) -%}
+    {%- if problem -%}
+        {{ return(problem) }}
+    {%- endif -%}
+    {%- set fields = header.split(",") -%}
+    {#- Every data line: the CSV reader flags a line with more or fewer fields than the header
+        in a corrupt-record column (PERMISSIVE mode). -#}
+    {%- set scan -%}
+        create or replace temporary view segmentation_input_scan (
+            {%- for field in fields %}c{{ loop.index }} string, {% endfor -%}
+            segmentation_corrupt_record string
+        ) using csv options (
+            'path' '{{ path | replace("\\", "\\\\") | replace("'", "\\'") }}',
+            'header' 'true', 'sep' ',', 'quote' '"', 'escape' '"', 'multiLine' 'true',
+            'mode' 'PERMISSIVE', 'columnNameOfCorruptRecord' 'segmentation_corrupt_record'
+        )
+    {%- endset -%}
+    {%- do run_query(scan) -%}
+    {%- set counts = run_query(
+        "select count(c1), count(*), count(segmentation_corrupt_record),"
+        ~ " min(segmentation_corrupt_record) from segmentation_input_scan").rows[0] -%}
+    {%- if counts[2] > 0 -%}
+        {{ return(counts[2] ~ " line(s) do not have the " ~ fields | length
+            ~ " comma-separated fields of the header, e.g. '" ~ (counts[3] or "")[:80] ~ "'") }}
+    {%- endif -%}
+    {%- if counts[1] == 0 -%}
         {{ return("has a header but no data rows") }}
     {%- endif -%}
     {{ return("") }}

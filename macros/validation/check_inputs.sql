@@ -36,5 +36,7 @@
             {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
+    {#- the sources the staging models read (external tables on Spark; nothing on DuckDB) -#}
+    {%- do create_source_tables() -%}
     {{ return("") }}
 {% endmacro %}

@@ -59,6 +59,15 @@
             ~ var("input_format") ~ "'") -%}
     {%- endif -%}
 
+    {%- set fit_engine = var("fit_engine", "sklearn") -%}
+    {%- if fit_engine not in ["sklearn", "mllib"] -%}
+        {%- do errors.append("var 'fit_engine' must be 'sklearn' or 'mllib', got '"
+            ~ fit_engine ~ "'") -%}
+    {%- elif fit_engine == "mllib" and target.type not in ["spark", "databricks"] -%}
+        {%- do errors.append("var 'fit_engine: mllib' needs a Spark target, got "
+            ~ target.type) -%}
+    {%- endif -%}
+
     {%- set imputation = var("imputation") -%}
     {%- if imputation not in ["mean", "median"] -%}
         {%- do errors.append("var 'imputation' must be 'mean' or 'median', got '"

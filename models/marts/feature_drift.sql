@@ -129,7 +129,7 @@ bin_shares as (
         baseline_bins.bin_number,
         greatest(baseline_bins.bin_share, {{ psi_epsilon }}) as baseline_share,
         greatest(
-            current_binned.n_customers * 1.0 / current_totals.n_current_customers,
+            cast(current_binned.n_customers as double) / current_totals.n_current_customers,
             {{ psi_epsilon }}
         ) as current_share
 

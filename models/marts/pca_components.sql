@@ -41,9 +41,9 @@ ranked_loadings as (
         component,
         feature_name,
         loading,
-        row_number() over (
+        cast(row_number() over (
             partition by component order by abs(loading) desc, feature_name asc
-        ) as loading_rank
+        ) as bigint) as loading_rank
 
     from loadings
 

@@ -110,10 +110,10 @@ final as (
         {{ transition_type("counted.from_segment_id", "counted.to_segment_id") }}
             as transition_type,
         counted.n_customers,
-        counted.n_customers * 1.0 / sum(counted.n_customers) over (
+        cast(counted.n_customers as double) / sum(counted.n_customers) over (
             partition by counted.run_sequence, counted.from_segment_id
         ) as share_of_from_segment,
-        counted.n_customers * 1.0 / sum(counted.n_customers) over (
+        cast(counted.n_customers as double) / sum(counted.n_customers) over (
             partition by counted.run_sequence
         ) as share_of_customers
 

@@ -78,47 +78,91 @@ eligible_pairs as (
 
 ),
 
+-- The greedy rounds carry every eligible pair along with the round that assigned it (NULL while
+-- free); each round reads only the previous one, so the SQL grows linearly with the rounds on
+-- every engine (Spark inlines a CTE at each of its references).
+pairs_0 as (
+
+    select
+        segment_id,
+        persona_name,
+        persona_score,
+        cast(null as integer) as assigned_round
+
+    from eligible_pairs
+
+),
+
 {% for round in range(1, assignment_rounds + 1) -%}
+    round_{{ round }}_taken as (
+
+        select
+            *,
+            max(case when assigned_round is not null then 1 else 0 end)
+                over (partition by segment_id) as n_segment_taken,
+            max(case when assigned_round is not null then 1 else 0 end)
+                over (partition by persona_name) as n_persona_taken
+
+        from pairs_{{ round - 1 }}
+
+    ),
+
     round_{{ round }}_pairs as (
+
+        select
+            *,
+            row_number() over (
+                order by
+                    case
+                        when
+                            assigned_round is null
+                            and n_segment_taken = 0
+                            and n_persona_taken = 0
+                            then 0
+                        else 1
+                    end,
+                    persona_score desc,
+                    segment_id asc,
+                    persona_name asc
+            ) as pair_rank
+
+        from round_{{ round }}_taken
+
+    ),
+
+    pairs_{{ round }} as (
 
         select
             segment_id,
             persona_name,
             persona_score,
-            row_number() over (
-                order by persona_score desc, segment_id asc, persona_name asc
-            ) as pair_rank
-
-        from eligible_pairs
-        {%- if round > 1 %}
-            where
-                segment_id not in (
-                    select assigned.segment_id from assigned_{{ round - 1 }} as assigned
-                )
-                and persona_name not in (
-                    select assigned.persona_name from assigned_{{ round - 1 }} as assigned
-                )
-        {%- endif %}
-
-    ),
-
-    assigned_{{ round }} as (
-
-        {% if round > 1 -%}
-            select * from assigned_{{ round - 1 }}
-            union all
-        {% endif -%}
-        select
-            segment_id,
-            persona_name,
-            persona_score
+            case
+                when
+                    assigned_round is null
+                    and n_segment_taken = 0
+                    and n_persona_taken = 0
+                    and pair_rank = 1
+                    then {{ round }}
+                else assigned_round
+            end as assigned_round
 
         from round_{{ round }}_pairs
-        where pair_rank = 1
 
     ),
 
 {% endfor -%}
+assignments as (
+
+    select
+        segment_id,
+        persona_name,
+        persona_score
+
+    from pairs_{{ assignment_rounds }}
+    where assigned_round is not null
+
+),
+
 ranked_features as (
 
     select
@@ -192,7 +236,7 @@ named as (
     from segments
     inner join largest_deviations
         on segments.segment_id = largest_deviations.segment_id
-    left join assigned_{{ assignment_rounds }} as assignments
+    left join assignments
         on segments.segment_id = assignments.segment_id
 
 ),
@@ -222,7 +266,7 @@ final as (
         numbered.persona_name,
         numbered.persona_score,
         numbered.n_customers,
-        numbered.n_customers * 1.0
+        cast(numbered.n_customers as double)
         / sum(numbered.n_customers) over () as share_of_customers,
         concat(
             persona_catalogue.summary,

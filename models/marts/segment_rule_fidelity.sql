@@ -63,7 +63,7 @@ by_rule_segment as (
 overall as (
 
     select
-        sum(n_agreeing) * 1.0 / sum(n_customers) as overall_fidelity,
+        cast(sum(n_agreeing) as double) / sum(n_customers) as overall_fidelity,
         sum(n_customers) as n_all_customers
 
     from by_segment
@@ -80,11 +80,11 @@ final as (
         cast(coalesce(by_segment.n_agreeing, 0) as bigint) as n_agreeing,
         case
             when by_segment.n_customers > 0
-                then by_segment.n_agreeing * 1.0 / by_segment.n_customers
+                then cast(by_segment.n_agreeing as double) / by_segment.n_customers
         end as fidelity,
         case
             when by_rule_segment.n_rule_customers > 0
-                then by_segment.n_agreeing * 1.0 / by_rule_segment.n_rule_customers
+                then cast(by_segment.n_agreeing as double) / by_rule_segment.n_rule_customers
         end as rule_precision,
         overall.overall_fidelity,
         tree.max_depth,

@@ -28,11 +28,11 @@ final as (
         leaves.rule_condition,
         leaves.depth,
         leaves.n_training_customers,
-        leaves.n_training_customers * 1.0
+        cast(leaves.n_training_customers as double)
         / sum(leaves.n_training_customers) over () as share_of_training_customers,
         case
             when leaves.n_training_customers > 0
-                then leaves.n_training_agreeing * 1.0 / leaves.n_training_customers
+                then cast(leaves.n_training_agreeing as double) / leaves.n_training_customers
         end as training_precision,
         leaves.predicate_sql
 

@@ -108,9 +108,11 @@ shares as (
         paired.*,
         case
             when totals.n_previous_customers > 0
-                then coalesce(paired.previous_n_customers, 0) * 1.0 / totals.n_previous_customers
+                then
+                    cast(coalesce(paired.previous_n_customers, 0) as double)
+                    / totals.n_previous_customers
         end as previous_share,
-        coalesce(paired.current_n_customers, 0) * 1.0 / totals.n_current_customers
+        cast(coalesce(paired.current_n_customers, 0) as double) / totals.n_current_customers
             as current_share
 
     from paired

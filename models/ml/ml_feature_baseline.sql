@@ -136,7 +136,7 @@ final as (
         bins.upper_edge,
         binned.n_customers,
         deciles.n_training_customers,
-        binned.n_customers * 1.0 / deciles.n_training_customers as bin_share
+        cast(binned.n_customers as double) / deciles.n_training_customers as bin_share
 
     from bins
     inner join binned

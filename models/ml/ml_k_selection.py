@@ -1,6 +1,7 @@
 """k-means sweep over k = k_selection_min..k_selection_max with quality metrics and bootstrap
 stability; marks the chosen k and says in the build log when the criteria disagree."""
 
+from customer_segmentation.frames import to_engine, to_pandas
 from customer_segmentation.model_selection import select_k, selection_messages
 from customer_segmentation.progress import Progress, log_progress, log_warning
 
@@ -19,7 +20,7 @@ def model(dbt, session):
     bootstrap_sample_size = dbt.config.get("bootstrap_sample_size")
     min_elbow_strength = dbt.config.get("min_elbow_strength")
     stability_tolerance = dbt.config.get("stability_tolerance")
-    sample = dbt.ref("int_customers_fit_sample").df()
+    sample = to_pandas(dbt.ref("int_customers_fit_sample"))
     n_k = int(k_max) - int(k_min) + 1
     n_sweep = min(len(sample), int(sweep_sample_size))
     with Progress(f"k sweep on {n_sweep:,} customers", total=n_k) as progress:
@@ -41,4 +42,4 @@ def model(dbt, session):
         )
     for level, message in selection_messages(k_selection):
         (log_warning if level == "warn" else log_progress)(message)
-    return k_selection
+    return to_engine(k_selection, session)

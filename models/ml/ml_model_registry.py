@@ -1,13 +1,20 @@
-"""Model registry (incremental, survives rebuilds): one row per successful fit."""
+"""Model registry (incremental, survives rebuilds): one row per successful fit.
 
+Rows of the same run_at are replaced: by dbt's delete+insert on DuckDB, in the model on Spark.
+"""
+
+from customer_segmentation.frames import is_spark, replace_rows, to_engine, to_pandas
 from customer_segmentation.history import registry_row
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", incremental_strategy="delete+insert")
+    dbt.config(materialized="incremental")
     random_seed = dbt.config.get("random_seed")
-    run = dbt.ref("ml_fit_run").df()
-    centroids = dbt.ref("ml_segment_centroids").df()
-    history = dbt.ref("ml_centroid_history").df()
-    fit_sample = dbt.ref("int_customers_fit_sample").df()
-    return registry_row(run, centroids, history, fit_sample, random_state=int(random_seed))
+    run = to_pandas(dbt.ref("ml_fit_run"))
+    centroids = to_pandas(dbt.ref("ml_segment_centroids"))
+    history = to_pandas(dbt.ref("ml_centroid_history"))
+    fit_sample = to_pandas(dbt.ref("int_customers_fit_sample"))
+    row = registry_row(run, centroids, history, fit_sample, random_state=int(random_seed))
+    if is_spark(session) and dbt.is_incremental:
+        row = replace_rows(to_pandas(session.sql(f"select * from {dbt.this}")), row, key="run_at")
+    return to_engine(row, session)

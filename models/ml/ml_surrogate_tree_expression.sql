@@ -28,7 +28,7 @@ final as (
         cast(max(depth) as bigint) as tree_depth,
         {{ var("surrogate_tree_max_depth") | int }} as max_depth,
         cast(sum(n_training_customers) as bigint) as n_training_customers,
-        sum(n_training_agreeing) * 1.0 / sum(n_training_customers) as training_fidelity
+        cast(sum(n_training_agreeing) as double) / sum(n_training_customers) as training_fidelity
 
     from leaves
     having count(*) > 0

@@ -87,7 +87,7 @@ cells as (
         table_totals.n_all_customers,
         table_totals.n_rfm_segments,
         table_totals.n_segments,
-        rfm_totals.n_rfm_segment * 1.0 * segment_totals.n_segment
+        cast(rfm_totals.n_rfm_segment as double) * segment_totals.n_segment
         / table_totals.n_all_customers as expected_n_customers
 
     from rfm_totals
@@ -119,9 +119,9 @@ final as (
         cells.segment_id,
         personas.segment_name,
         cells.n_customers,
-        cells.n_customers * 1.0 / cells.n_all_customers as share_of_customers,
-        cells.n_customers * 1.0 / cells.n_rfm_segment as share_of_rfm_segment,
-        cells.n_customers * 1.0 / cells.n_segment as share_of_segment,
+        cast(cells.n_customers as double) / cells.n_all_customers as share_of_customers,
+        cast(cells.n_customers as double) / cells.n_rfm_segment as share_of_rfm_segment,
+        cast(cells.n_customers as double) / cells.n_segment as share_of_segment,
         cells.expected_n_customers,
         chi_square.chi_square,
         case
