@@ -25,23 +25,15 @@ import numpy as np
 from customer_segmentation.benchmark import (
     Measurement,
     adjusted_rand_index,
+    generated_input,
     machine_description,
     ratio,
     run_measured,
 )
-from customer_segmentation.generator import write_customers
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 MIB = 1024**2
-
-
-def generate(rows: int, seed: int, fmt: str, data_dir: Path) -> Path:
-    path = data_dir / f"customers_{rows}_seed{seed}.{fmt}"
-    if not path.exists():
-        print(f"generating {rows:,} customers into {path} ...", flush=True)
-        write_customers(path, rows, seed)
-    return path
 
 
 def run_baseline(data: Path, work: Path) -> tuple[Measurement, Path, float]:
@@ -168,8 +160,8 @@ def main(argv: list[str] | None = None) -> None:
         args.baseline == "auto" and args.rows <= 20_000_000
     )
     # The baseline reads CSV (the notebook); a Parquet run still compares with a CSV baseline.
-    data = generate(args.rows, args.seed, args.format, args.data_dir)
-    csv = generate(args.rows, args.seed, "csv", args.data_dir) if with_baseline else data
+    data = generated_input(args.rows, args.seed, args.format, args.data_dir)
+    csv = generated_input(args.rows, args.seed, "csv", args.data_dir) if with_baseline else data
     work = args.data_dir / f"run_{args.rows}_{args.format}"
     work.mkdir(exist_ok=True)
 
@@ -187,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     fixed = None
     if args.fixed_cost_rows > 0:
         print(f"running dbt build on {args.fixed_cost_rows:,} rows (fixed cost) ...", flush=True)
-        small = generate(args.fixed_cost_rows, args.seed, args.format, args.data_dir)
+        small = generated_input(args.fixed_cost_rows, args.seed, args.format, args.data_dir)
         small_work = args.data_dir / f"run_{args.fixed_cost_rows}_{args.format}"
         small_work.mkdir(exist_ok=True)
         fixed = run_dbt(small, args.format, small_work, variables)[1]

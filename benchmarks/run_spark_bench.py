@@ -26,22 +26,14 @@ import numpy as np
 from customer_segmentation.benchmark import (
     Measurement,
     adjusted_rand_index,
+    generated_input,
     machine_description,
     run_measured,
 )
-from customer_segmentation.generator import write_customers
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 MIB = 1024**2
-
-
-def generate(rows: int, seed: int, fmt: str, data_dir: Path) -> Path:
-    path = data_dir / f"customers_{rows}_seed{seed}.{fmt}"
-    if not path.exists():
-        print(f"generating {rows:,} customers into {path} ...", flush=True)
-        write_customers(path, rows, seed)
-    return path
 
 
 def build(engine: str, data: Path, fmt: str, work: Path, variables: dict) -> Measurement:
@@ -114,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
 
     args.data_dir.mkdir(parents=True, exist_ok=True)
     machine = machine_description()
-    data = generate(args.rows, args.seed, args.format, args.data_dir)
+    data = generated_input(args.rows, args.seed, args.format, args.data_dir)
     work = args.data_dir / f"spark_run_{args.rows}_{args.format}"
     results = {
         engine: build(engine, data, args.format, work, variables)

@@ -6,9 +6,12 @@
 -- (last edge, +inf). Edges are the 10 %, ..., 90 % quantiles (linear interpolation, numpy's
 -- default); equal edges (a feature with many equal values, e.g. zero cash advance) are kept
 -- once, so a feature has between 1 and 10 bins and the stored shares need not be 10 % each.
+{#- A rerun of the same run time replaces that run's rows: delete+insert on DuckDB; on Spark the
+    table is partitioned by run_at and insert_overwrite replaces only this run's partition. #}
 {{ config(
     materialized="incremental",
-    incremental_strategy="delete+insert",
+    incremental_strategy="delete+insert" if target.type == "duckdb" else "insert_overwrite",
+    partition_by=none if target.type == "duckdb" else ["run_at"],
     unique_key="run_at",
     full_refresh=false,
 ) }}
@@ -69,7 +72,8 @@ numbered_edges as (
     select
         feature_name,
         edge_value,
-        row_number() over (partition by feature_name order by edge_value) as bin_number
+        cast(row_number() over (partition by feature_name order by edge_value) as bigint)
+            as bin_number
 
     from distinct_edges
 

@@ -185,10 +185,11 @@ ranked as (
 
     select
         *,
-        row_number() over (
+        -- bigint on every engine (Spark's row_number is an int)
+        cast(row_number() over (
             partition by segment_id
             order by abs(cohens_d) desc nulls last, feature_name asc
-        ) as effect_rank
+        ) as bigint) as effect_rank
 
     from effects
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from customer_segmentation.generator import write_customers
+
 PROC = Path("/proc")
 
 
@@ -196,3 +198,13 @@ def ratio(numerator: float, denominator: float | None) -> float | None:
     if denominator is None or denominator <= 0:
         return None
     return numerator / denominator
+
+
+def generated_input(rows: int, seed: int, fmt: str, data_dir: Path) -> Path:
+    """The benchmark input of ``rows`` generated customers as ``fmt`` (csv | parquet) in
+    ``data_dir``, generated on first use and reused by later runs."""
+    path = data_dir / f"customers_{rows}_seed{seed}.{fmt}"
+    if not path.exists():
+        print(f"generating {rows:,} customers into {path} ...", flush=True)
+        write_customers(path, rows, seed)
+    return path
