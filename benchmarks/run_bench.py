@@ -11,11 +11,9 @@ description to benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -25,6 +23,7 @@ import numpy as np
 from customer_segmentation.benchmark import (
     Measurement,
     adjusted_rand_index,
+    append_results,
     generated_input,
     machine_description,
     ratio,
@@ -230,22 +229,14 @@ def main(argv: list[str] | None = None) -> None:
     table = "\n".join(lines)
     print(table)
 
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_DIR, capture_output=True, text=True
-    ).stdout.strip()
     settings = {
         "SEGMENTATION_THREADS": os.environ.get("SEGMENTATION_THREADS", str(os.cpu_count())),
         "SEGMENTATION_MEMORY_LIMIT": os.environ.get("SEGMENTATION_MEMORY_LIMIT", "75%"),
         "vars": variables or "defaults",
     }
-    machine_line = ", ".join(f"{key}: {value}" for key, value in machine.items())
-    with args.results.open("a") as results:
-        results.write(
-            f"\n### {args.rows:,} rows, {args.format}"
-            f" — {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, commit {commit}\n\n"
-            f"Machine: {machine_line}.  \nSettings: {settings}.\n\n{table}\n"
-        )
-    print(f"appended to {args.results}")
+    append_results(
+        args.results, f"{args.rows:,} rows, {args.format}", machine, settings, table, PROJECT_DIR
+    )
 
 
 if __name__ == "__main__":

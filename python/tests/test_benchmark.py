@@ -14,6 +14,7 @@ from sklearn.metrics.cluster import contingency_matrix
 
 from customer_segmentation.benchmark import (
     adjusted_rand_index,
+    append_results,
     descendants,
     machine_description,
     parent_pids,
@@ -121,3 +122,18 @@ def test_notebook_baseline_script_writes_labels(tmp_path: Path) -> None:
     expected = KMeans(n_clusters=4, n_init=10, random_state=42).fit(scaled).labels_
     assert (labels["label"].to_numpy() == expected).all()
     assert list(labels.columns) == ["CUST_ID", "label", "pc1", "pc2"]
+
+
+def test_append_results_adds_a_dated_section_and_keeps_earlier_ones(tmp_path: Path) -> None:
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Results\n")
+    project = Path(__file__).resolve().parents[2]
+    table = "| a | b |\n|---|---|\n| 1 | 2 |"
+    append_results(results, "1,000 rows, csv", {"cores": "2"}, {"vars": "defaults"}, table, project)
+    text = results.read_text()
+    assert text.startswith("# Results\n\n### 1,000 rows, csv — ")
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=project, capture_output=True, text=True
+    ).stdout.strip()
+    assert f" UTC, commit {commit}\n" in text
+    assert "Machine: cores: 2.  \nSettings: {'vars': 'defaults'}.\n\n" + table + "\n" in text

@@ -7,6 +7,7 @@ benchmark.
 
 from __future__ import annotations
 
+import datetime
 import os
 import platform
 import subprocess
@@ -208,3 +209,26 @@ def generated_input(rows: int, seed: int, fmt: str, data_dir: Path) -> Path:
         print(f"generating {rows:,} customers into {path} ...", flush=True)
         write_customers(path, rows, seed)
     return path
+
+
+def append_results(
+    results: Path,
+    heading: str,
+    machine: Mapping[str, str],
+    settings: Mapping[str, object],
+    table: str,
+    project_dir: Path,
+) -> None:
+    """Append a benchmark ``table`` to the Markdown file ``results`` under a heading with the
+    time (UTC) and the project's git commit, followed by the machine and the settings."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=project_dir, capture_output=True, text=True
+    ).stdout.strip()
+    machine_line = ", ".join(f"{key}: {value}" for key, value in machine.items())
+    with results.open("a") as handle:
+        handle.write(
+            f"\n### {heading}"
+            f" — {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, commit {commit}\n\n"
+            f"Machine: {machine_line}.  \nSettings: {dict(settings)}.\n\n{table}\n"
+        )
+    print(f"appended to {results}")
