@@ -7,6 +7,9 @@
 -- (ml_segment_distance_stats, var outlier_contamination).
 {%- set columns = cc_general_columns() | map(attribute="name") | list %}
 {%- set delivered = base_feature_columns() %}
+{#- The two plot axes pc1, pc2 (the contract fixes the columns): pc2 is NULL when var
+    pca_components is 1; further components are in ml_customer_scores (pc3..pcN). -#}
+{%- set n_components = var("pca_components") | int %}
 
 with
 
@@ -41,8 +44,13 @@ final as (
         coalesce(
             scores.distance_to_centroid > distance_stats.outlier_distance_threshold, false
         ) as is_outlier,
-        scores.pc1,
-        scores.pc2,
+        {% for component in range(1, 3) -%}
+            {% if component <= n_components -%}
+                scores.pc{{ component }},
+            {%- else -%}
+                cast(null as double) as pc{{ component }},
+            {%- endif %}
+        {% endfor %}
         {% for column in columns -%}
             {% if column in delivered -%}
                 scores.{{ column }},

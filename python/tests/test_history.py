@@ -293,7 +293,13 @@ def test_silhouette_equals_scikit_learn_on_nearest_centroid_labels() -> None:
     assert used == 240
     assert score == pytest.approx(silhouette_score(points, labels), rel=1e-12)
     sub_score, used = silhouette_estimate(sample, centroids, sample_size=100, random_state=0)
-    assert used == 100 and -1 <= sub_score <= 1
+    # the documented sample: 100 distinct rows (in customer id order) drawn by
+    # numpy.random.default_rng(random_state), then kept in row order
+    rows = np.sort(np.random.default_rng(0).choice(len(points), size=100, replace=False))
+    assert used == 100
+    assert sub_score == pytest.approx(silhouette_score(points[rows], labels[rows]), rel=1e-12)
+    other, _ = silhouette_estimate(sample, centroids, sample_size=100, random_state=1)
+    assert other != sub_score  # the seed chooses the sample
     one = centroids[centroids["segment_id"] == 1]
     assert silhouette_estimate(sample, one, 1000, 0) == (None, 240)
 
@@ -328,6 +334,11 @@ def test_registry_row_summarises_the_run() -> None:
     assert row["retired_segment_ids"] == "2,4"
     assert row["previous_run_id"] == "r1"
     assert row["n_clusters"] == 3 and row["fit_inertia"] == 123.0 and row["n_fit_rows"] == 240
+    points = sample[FEATURES].to_numpy()
+    centers = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0]])
+    labels = ((points[:, None, :] - centers[None]) ** 2).sum(axis=2).argmin(axis=1)
+    assert row["silhouette"] == pytest.approx(silhouette_score(points, labels), rel=1e-12)
+    assert row["silhouette_sample_size"] == 240
     assert row["feature_list"] == "a,b"
     assert json.loads(row["run_vars"]) == {"n_clusters": 3, "as_of_date": "2026-02-28"}
     with pytest.raises(HistoryError, match="run r9 is missing"):

@@ -1,12 +1,26 @@
-"""Fixtures that build the dbt project into throw-away DuckDB files and read the results."""
+"""Fixtures that build the dbt project into throw-away DuckDB files and read the results.
+
+Cost model (issue 22): a dbt invocation whose `--vars` or profile differ from the previous one
+in the same target folder re-parses the whole project (~13 s here); an unchanged one parses
+partially (~3 s). So every invocation of one pytest worker with the same vars shares one stable
+target folder (`target/pytest/<worker>/vars-<hash>/`), and dbt always sees the same DuckDB path
+(a per-worker symlink re-pointed at the test's own database file), which keeps the profile
+unchanged. The shared warehouses (`sample_build`, `cc_general_build`) are built once per run,
+behind a file lock, and each worker reads its own copy. Builds run exactly what users run:
+`dbt build` with the SQL unit tests (no `--exclude-resource-type`).
+"""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +33,25 @@ DBT = Path(sys.executable).with_name("dbt")
 CC_GENERAL_CSV = Path(
     os.environ.get("CC_GENERAL_CSV", PROJECT_DIR.parent / "shared" / "data" / "cc_general.csv")
 )
+#: Stable per-worker state: target folders keyed by vars, and the DuckDB path dbt is given.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+STATE_DIR = PROJECT_DIR / "target" / "pytest" / WORKER
+
+
+@contextmanager
+def exclusive(lock_file: Path, blocking: bool = True) -> Iterator[bool]:
+    """An inter-process lock (flock) on `lock_file`; yields False if not blocking and busy."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass
@@ -46,37 +79,74 @@ class Build:
         return run_dbt(args, self.database, variables, check)
 
 
+def vars_key(variables: dict | None) -> str:
+    """Target folder name for a vars dict: equal vars (in any order) share partial parsing."""
+    text = json.dumps(variables or {}, sort_keys=True, default=str)
+    return "vars-" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def run_dbt(
     args: list[str],
     database: Path,
     variables: dict | None = None,
     check: bool = True,
-    unit_tests: bool = False,
+    unit_tests: bool = True,
 ) -> Build:
-    """Run dbt in the project directory with its own database, target and log folders.
+    """Run dbt in the project directory against `database`, as users run it.
 
-    SQL unit tests check model logic on fixed fixtures in the default configuration: they run in
-    `make build` and in the `sample_build` fixture (unit_tests=True), and are left out of the
-    other builds, whose vars (input format, feature set) change the models' columns."""
+    `dbt build` always includes the SQL unit tests (they hold under every documented var);
+    `unit_tests` is kept for callers of the old signature and has no effect. The target folder
+    is stable per worker and vars (partial parsing); `docs` commands write into the build's own
+    folder (`<database folder>/target`), where tests read the catalog."""
+    del unit_tests
     work = database.parent
-    command = [str(DBT), *args, "--target-path", str(work / "target"), "--log-path", str(work)]
-    if args and args[0] == "build" and not unit_tests:
-        command += ["--exclude-resource-type", "unit_test"]
-    if variables:
-        command += ["--vars", json.dumps(variables)]
+    work.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
-        "SEGMENTATION_DB": str(database),
         "SEGMENTATION_EXPORTS_DIR": str(work / "exports"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "0",
     }
-    result = subprocess.run(
-        command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
-    )
+    with exclusive(STATE_DIR / "dbt.lock", blocking=False) as stable:
+        if stable and not (args and args[0] == "docs"):
+            target = STATE_DIR / vars_key(variables)
+            link = STATE_DIR / "db" / "segmentation.duckdb"
+            _point(link, database)
+            env["SEGMENTATION_DB"] = str(link)
+        else:  # a concurrent invocation in this worker (or docs): fresh paths, full parse
+            target, link = work / "target", None
+            env["SEGMENTATION_DB"] = str(database)
+        command = [str(DBT), *args, "--target-path", str(target), "--log-path", str(work)]
+        if variables:
+            command += ["--vars", json.dumps(variables, sort_keys=True)]
+        try:
+            result = subprocess.run(
+                command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+            )
+        finally:
+            if link is not None:
+                _unpoint(link, database)
     build = Build(database, result.returncode, result.stdout + result.stderr)
     if check and result.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{build.output[-6000:]}")
     return build
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _point(link: Path, database: Path) -> None:
+    link.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (link, _wal(link)):
+        stale.unlink(missing_ok=True)
+    link.symlink_to(database.resolve())
+
+
+def _unpoint(link: Path, database: Path) -> None:
+    """A killed dbt leaves its WAL beside the path it opened: move it beside the real file."""
+    if _wal(link).exists():
+        shutil.move(_wal(link), _wal(database))
+    link.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
@@ -113,17 +183,40 @@ def cc_general_csv() -> Path:
 NOTEBOOK_COMPATIBLE_VARS = {"warn_only_checks": ["frequency_out_of_range", "purchases_mismatch"]}
 
 
+def shared_build(
+    name: str, tmp_path_factory: pytest.TempPathFactory, variables: dict | None
+) -> Build:
+    """`dbt build` with `variables`, run once per pytest run however many xdist workers ask
+    (the first one builds behind a file lock, the others wait); each worker gets its own copy of
+    the warehouse folder, so its `dbt` commands and readers never lock out another worker."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    original = root / f"shared-{name}"
+    record = original / "build.json"
+    with exclusive(root / f"shared-{name}.lock"):
+        if not record.is_file():
+            original.mkdir(parents=True, exist_ok=True)
+            built = run_dbt(["build"], original / "segmentation.duckdb", variables, check=False)
+            record.write_text(json.dumps({"returncode": built.returncode, "output": built.output}))
+    saved = json.loads(record.read_text())
+    if saved["returncode"] != 0:
+        raise AssertionError(f"shared build {name} failed:\n{saved['output'][-6000:]}")
+    copy = tmp_path_factory.mktemp(name) / "build"
+    shutil.copytree(original, copy, ignore=shutil.ignore_patterns("target", "*.lock"))
+    return Build(copy / "segmentation.duckdb", saved["returncode"], saved["output"])
+
+
 @pytest.fixture(scope="session")
-def cc_general_build(dbt_runner: Callable[..., Build], cc_general_csv: Path) -> Build:
+def cc_general_build(tmp_path_factory: pytest.TempPathFactory, cc_general_csv: Path) -> Build:
     """Full build on CC GENERAL in notebook-compatible mode (all 8,950 customers labelled)."""
-    return dbt_runner(["build"], {"customers_csv": str(cc_general_csv), **NOTEBOOK_COMPATIBLE_VARS})
+    variables = {"customers_csv": str(cc_general_csv), **NOTEBOOK_COMPATIBLE_VARS}
+    return shared_build("cc_general", tmp_path_factory, variables)
 
 
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """Default build of the bundled sample, SQL unit tests included."""
-    database = tmp_path_factory.mktemp("dbt") / "segmentation.duckdb"
-    return run_dbt(["build"], database, unit_tests=True)
+    return shared_build("sample", tmp_path_factory, None)
 
 
 @pytest.fixture(scope="session")

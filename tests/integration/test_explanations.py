@@ -184,7 +184,7 @@ def test_rule_expression_reproduces_scikit_learn_on_cc_general(
     rules = cc_general_build.table("segment_rules")
     assert rules["n_training_customers"].sum() == 8950
     assert len(rules) == tree.get_n_leaves()
-    assert (rules["rule_text"].str.contains(" → ")).all()
+    check_rules_against_tree(rules, tree, training, labels)
 
     fidelity = cc_general_build.table("segment_rule_fidelity").set_index("segment_id")
     agree = predicted == labels
@@ -226,6 +226,9 @@ def test_cohens_d_and_rules_on_the_sample(sample_build) -> None:
         f"select customer_id, {case} as s from main.ml_surrogate_tree_training order by customer_id"
     )
     assert (rule_segments["s"].to_numpy() == tree.predict(training[FEATURES].to_numpy())).all()
+    check_rules_against_tree(
+        sample_build.table("segment_rules"), tree, training[FEATURES], training["segment_id"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -240,3 +243,66 @@ def test_cohens_d_and_rules_on_the_sample(sample_build) -> None:
 )
 def test_readme_queries_run_on_the_sample(sample_build, marker: str) -> None:
     assert len(sample_build.query(readme_sql(marker))) > 0
+
+
+RULE_TERM = re.compile(r"^([a-z_]+) (>|<=) (-?[0-9,]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?)$")
+
+
+def tree_paths(tree: DecisionTreeClassifier) -> dict[int, list[tuple[int, str, float]]]:
+    """Leaf node id -> the tests on its path, read from scikit-learn's tree structure."""
+    nodes = tree.tree_
+    paths: dict[int, list[tuple[int, str, float]]] = {}
+    stack: list[tuple[int, list[tuple[int, str, float]]]] = [(0, [])]
+    while stack:
+        node, path = stack.pop()
+        left, right = nodes.children_left[node], nodes.children_right[node]
+        if left == right:
+            paths[node] = path
+            continue
+        test = (int(nodes.feature[node]), float(nodes.threshold[node]))
+        stack += [(int(left), [*path, (*test[:1], "<=", test[1])])]
+        stack += [(int(right), [*path, (*test[:1], ">", test[1])])]
+    return paths
+
+
+def check_rules_against_tree(
+    rules: pd.DataFrame, tree: DecisionTreeClassifier, training: pd.DataFrame, labels: pd.Series
+) -> None:
+    """Each rule's text, parsed, states its leaf's path in scikit-learn's tree (tightest bound
+    per feature and side, thresholds to 3 significant digits) and names the segment the leaf
+    predicts; evaluated on the training rows, the parsed text selects the leaf's customers
+    (up to the rounding of the thresholds); its training precision is the leaf's share of
+    customers in that segment."""
+    x = training[FEATURES].to_numpy(dtype=np.float64)
+    leaf_of_row = pd.Series(tree.apply(x), index=training.index)
+    names = rules.drop_duplicates("segment_id").set_index("segment_id")["segment_name"]
+    paths = tree_paths(tree)
+    assert sorted(rules["leaf_id"]) == sorted(paths)
+    for rule in rules.itertuples():
+        condition, name = rule.rule_text.split(" → ")
+        leaf_segment = tree.classes_[int(np.argmax(tree.tree_.value[rule.leaf_id, 0]))]
+        assert rule.segment_id == leaf_segment and name == names[leaf_segment], rule.rule_text
+        expected: dict[tuple[str, str], float] = {}
+        for feature, operator, threshold in paths[rule.leaf_id]:
+            key = (FEATURES[feature], operator)
+            keep = max if operator == ">" else min
+            expected[key] = keep(expected.get(key, threshold), threshold)
+        parsed: dict[tuple[str, str], float] = {}
+        selected = pd.Series(True, index=training.index)
+        for term in [] if condition == "all customers" else condition.split(" and "):
+            match = RULE_TERM.match(term)
+            assert match, (term, rule.rule_text)
+            feature, operator, number = match.groups()
+            value = float(number.replace(",", ""))
+            parsed[(feature, operator)] = value
+            column = training[feature]
+            selected &= (column > value) if operator == ">" else (column <= value)
+        assert parsed.keys() == expected.keys(), rule.rule_text
+        for key, threshold in expected.items():
+            assert parsed[key] == pytest.approx(float(f"{threshold:.3g}"), rel=1e-12), key
+        in_leaf = leaf_of_row == rule.leaf_id
+        assert (selected & in_leaf).sum() >= 0.95 * in_leaf.sum(), rule.rule_text
+        agreeing = (labels.loc[in_leaf[in_leaf].index] == leaf_segment).sum()
+        assert rule.n_training_customers == in_leaf.sum()
+        if in_leaf.sum():
+            assert rule.training_precision == pytest.approx(agreeing / in_leaf.sum(), rel=1e-12)

@@ -29,6 +29,8 @@ ENGINEERED_SET = [
     "purchases_frequency", "purchases_installments_frequency", "cash_advance_frequency",
     "prc_full_payment",
 ]  # fmt: skip
+#: This module does not look at the k sweep: no bootstrap, a short k range.
+CHEAP_DIAGNOSTICS = {"k_selection_bootstrap": 0, "k_selection_max": 4}
 MONEY = {
     "balance", "purchases", "cash_advance", "credit_limit", "payments",
     "monthly_avg_purchases", "monthly_avg_cash_advance", "avg_purchase_amount",
@@ -69,6 +71,7 @@ def test_engineered_set_with_robust_scaling_and_winsorizing(dbt_runner):
         "scaling": "robust",
         "feature_transforms": {"balance": "winsorize", "payments": "none"},
         "winsorize_quantiles": [0.05, 0.95],
+        **CHEAP_DIAGNOSTICS,
     }
     build = dbt_runner(["build"], variables)
     frame = pandas_engineered(SAMPLE_CSV)
@@ -99,7 +102,8 @@ def test_engineered_set_with_robust_scaling_and_winsorizing(dbt_runner):
 
 def test_explicit_feature_list_with_minmax_scaling(dbt_runner):
     chosen = ["balance", "purchases", "limit_usage"]
-    build = dbt_runner(["build"], {"feature_set": chosen, "scaling": "minmax"})
+    variables = {"feature_set": chosen, "scaling": "minmax", **CHEAP_DIAGNOSTICS}
+    build = dbt_runner(["build"], variables)
     frame = pandas_engineered(SAMPLE_CSV)[chosen]
     scaler = MinMaxScaler().fit(frame)
     params = build.table("int_feature_scaling_parameters").set_index("feature_name").loc[chosen]

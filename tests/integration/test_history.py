@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.optimize import linear_sum_assignment
+from sklearn.metrics import silhouette_score
 
 from customer_segmentation import generator
 from customer_segmentation.schema import CC_GENERAL_COLUMNS
@@ -155,6 +156,32 @@ def test_matching_equals_an_independent_scipy_assignment(history) -> None:
     assert (registry["n_matched_segments"], registry["n_new_segments"]) == (4, 0)
 
 
+def independent_matching(history: dict, before: str, after: str) -> dict:
+    """Raw fit id of `after` -> (stable id of `before` it is assigned to, or None; distance):
+    scipy's linear_sum_assignment on the Euclidean distances between `after`'s z centroids and
+    `before`'s raw centroids put through `after`'s scaler."""
+    previous_rows = history["tables"][before]["ml_centroid_history"]
+    previous_rows = previous_rows[previous_rows["run_at"] == pd.Timestamp(MONTHS[before])]
+    tables = history["tables"][after]
+    scaler = tables["int_feature_scaling_parameters"].set_index("feature_name")
+    features = sorted(scaler.index)
+    previous = previous_rows.pivot(
+        index="segment_id", columns="feature_name", values="centroid_raw_value"
+    )[features]
+    previous = (previous - scaler.loc[features, "feature_mean"]) / scaler.loc[
+        features, "feature_scale"
+    ]
+    current = tables["ml_kmeans_centroids"].pivot(
+        index="segment_id", columns="feature_name", values="centroid_value"
+    )[features]
+    cost = np.sqrt(((current.to_numpy()[:, None, :] - previous.to_numpy()[None, :, :]) ** 2).sum(2))
+    rows, cols = linear_sum_assignment(cost)
+    result: dict = {int(raw): (None, np.inf) for raw in current.index}
+    for r, c in zip(rows, cols, strict=True):
+        result[int(current.index[r])] = (int(previous.index[c]), float(cost[r, c]))
+    return result
+
+
 def test_migration_matrix_equals_a_pandas_crosstab(history) -> None:
     before = history["tables"]["jan"]["customer_segments"].set_index("customer_id")["segment_id"]
     after = history["tables"]["feb"]["customer_segments"].set_index("customer_id")["segment_id"]
@@ -218,7 +245,21 @@ def test_registry_has_one_row_per_run_with_fingerprints(history) -> None:
     assert fingerprints[2] == fingerprints[3] == fingerprints[4]  # same rows, other order
     assert registry["n_clusters"].tolist() == [4, 4, 5, 3]
     assert registry["n_input_customers"].tolist() == [3000, 3000, 3000, 3000]
-    assert registry["silhouette"].between(-1, 1).all()
+    # the silhouette, from scikit-learn on each run's z features: the documented sample of
+    # silhouette_sample_size customers (id order, numpy default_rng(42)), nearest-centroid labels
+    for position, month in enumerate(MONTHS):
+        tables = history["tables"][month]
+        scaler = tables["int_feature_scaling_parameters"].set_index("feature_name")
+        names = sorted(scaler.index)
+        segments = tables["customer_segments"].sort_values("customer_id")
+        z = (segments[names] - scaler.loc[names, "feature_mean"]) / scaler.loc[
+            names, "feature_scale"
+        ]
+        size = int(registry["silhouette_sample_size"].iloc[position])
+        assert size == min(2000, len(segments))
+        rows = np.sort(np.random.default_rng(42).choice(len(z), size=size, replace=False))
+        expected = silhouette_score(z.to_numpy()[rows], segments["segment_id"].to_numpy()[rows])
+        assert registry["silhouette"].iloc[position] == pytest.approx(expected, rel=1e-9), month
     january = history["tables"]["jan"]
     assert registry["fit_inertia"].iloc[0] == pytest.approx(
         january["ml_kmeans_centroids"]["fit_inertia"].iloc[0], rel=1e-12
@@ -238,8 +279,14 @@ def test_more_segments_get_new_ids_and_fewer_retire_ids(history) -> None:
     april_ids = {int(s) for s in april["segment_ids"].split(",")}
     retired = {int(s) for s in april["retired_segment_ids"].split(",")}
     assert april["n_retired_segments"] == 2 and retired == {1, 2, 3, 4, 5} - april_ids
-    assert april["n_matched_segments"] + april["n_new_segments"] == 3
-    assert all(s <= 5 for s in april_ids) == (april["n_new_segments"] == 0)
+    # the matching, computed here: scipy's assignment of April's centroids to March's (both in
+    # April's z units), a pair kept only within the max distance, the rest get ids from 6 up
+    expected = independent_matching(history, "mar", "apr")
+    matched = {raw: old for raw, (old, cost) in expected.items() if cost <= MAX_DISTANCE}
+    n_new = len(expected) - len(matched)
+    assert (april["n_matched_segments"], april["n_new_segments"]) == (len(matched), n_new)
+    assert {raw: fit_ids(history, "apr")[raw] for raw in matched} == matched
+    assert april_ids - set(matched.values()) == set(range(6, 6 + n_new))
     rows = history["tables"]["apr"]["ml_centroid_history"]
     matched = rows[(rows["run_at"] == pd.Timestamp(MONTHS["apr"])) & rows["match_distance"].notna()]
     assert (matched["match_distance"] <= MAX_DISTANCE).all()

@@ -28,6 +28,7 @@ SAMPLE = PROJECT_DIR / "seeds" / "sample_customers.csv"
 SHIFTED = "payments"
 PSI_EPSILON = 1e-4  # models/marts/feature_drift.sql
 MONTHS = {"jan": "2026-01-31", "feb": "2026-02-28", "mar": "2026-03-31"}
+FEB_WARN_PP = 0.01
 
 
 def psi(baseline: np.ndarray, current: np.ndarray) -> float:
@@ -56,9 +57,10 @@ def monitoring(
     run = dbt_database_runner()
     result: dict = {"inputs": {"jan": january, "feb": february}, "builds": {}, "segments": {}}
     for month, as_of in MONTHS.items():
-        build = run(
-            ["build"], {"customers_csv": str(files[month]), "as_of_date": as_of}, check=False
-        )
+        variables = {"customers_csv": str(files[month]), "as_of_date": as_of}
+        if month == "feb":  # any share change above 0.01 points warns (checked against pandas)
+            variables["share_change_warn_pp"] = FEB_WARN_PP
+        build = run(["build"], variables, check=False)
         result["builds"][month] = build
         # the segments this run computed (also when the marts were not published)
         result["segments"][month] = build.query(
@@ -133,14 +135,21 @@ def test_unchanged_rerun_fires_nothing(monitoring) -> None:
 def test_share_change_warning_matches_the_table(monitoring) -> None:
     build = monitoring["builds"]["feb"]
     changes = monitoring["shares_feb"]  # read right after February's build
-    fired = "Warning in test segment_share_change_within_warn_threshold" in build.output
-    assert fired == bool((changes["share_change_pp"].abs() > 5).any())
     segments = monitoring["segments"]
-    for month in ("jan", "feb"):
-        expected = segments[month]["segment_id"].value_counts(normalize=True)
-        column = "current_share" if month == "feb" else "previous_share"
+    shares = {m: segments[m]["segment_id"].value_counts(normalize=True) for m in ("jan", "feb")}
+    for month, column in (("jan", "previous_share"), ("feb", "current_share")):
         ours = changes.set_index("segment_id")[column]
-        assert ours.loc[expected.index].to_numpy() == pytest.approx(expected.to_numpy())
+        assert ours.loc[shares[month].index].to_numpy() == pytest.approx(shares[month].to_numpy())
+    # independent: the segments whose share moved by more than the threshold, from pandas
+    moved = (shares["feb"].sub(shares["jan"], fill_value=0) * 100).abs() > FEB_WARN_PP
+    assert moved.sum() > 0  # the payments shift moves customers: the warning must fire
+    match = re.search(
+        r"Warning in test segment_share_change_within_warn_threshold.*?\n.*?Got (\d+) results?",
+        build.output,
+        re.S,
+    )
+    assert match, build.output[-3000:]
+    assert int(match.group(1)) == int(moved.sum())
 
 
 def test_audience_changes_are_the_set_differences_of_two_runs(monitoring) -> None:

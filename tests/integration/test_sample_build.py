@@ -82,7 +82,12 @@ def test_unknown_imputation_method_fails_with_a_clear_message(dbt_runner) -> Non
 def test_fit_on_a_sample_scores_everybody(dbt_runner, tmp_path: Path) -> None:
     """The sampled path: fit on 1,500 of 6,000 customers, score all 6,000 in SQL."""
     csv = write_customers(tmp_path / "customers.csv", 6000, seed=9)
-    variables = {"customers_csv": str(csv), "fit_sample_size": 1500}
+    variables = {
+        "customers_csv": str(csv),
+        "fit_sample_size": 1500,
+        "k_selection_bootstrap": 0,  # the sweep is not looked at here
+        "k_selection_max": 4,
+    }
     build = dbt_runner(["build"], variables)
     centroids = build.table("ml_kmeans_centroids")
     assert (centroids["n_fit_rows"] == 1500).all()

@@ -1,0 +1,279 @@
+"""Every documented setting value is built at least once (issue 22), as users run it: plain
+`dbt build`, SQL unit tests included, on small generated inputs. Settings that do not interact
+share a build; each build checks the marts' shape and at least one number computed
+independently here (NumPy / scikit-learn / pandas).
+
+- `low`: every var at its low extreme (pca_components 1, n_clusters 2, outlier_contamination 0,
+  surrogate_tree_max_depth 1, silhouette_sample_size 2, n_init 1) with minmax scaling, median
+  imputation and a log1p transform.
+- `high`: the high extremes (pca_components 3, n_clusters auto over 2..6 with bootstrap
+  stability, surrogate_tree_max_depth 10, outlier_contamination 0.2) on the engineered feature
+  set with robust scaling.
+- `history`: four monthly runs into one warehouse covering drift_baseline previous / first /
+  pinned and segment_match_max_distance none / a tiny distance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.decomposition import PCA
+from sklearn.metrics import adjusted_rand_score
+from sklearn.preprocessing import MinMaxScaler
+from sklearn.tree import DecisionTreeClassifier
+
+from customer_segmentation.generator import write_customers
+from customer_segmentation.schema import CC_GENERAL_FEATURES, sql_name
+
+FEATURES = [sql_name(c) for c in CC_GENERAL_FEATURES]
+ROWS = 600
+#: Cheap diagnostics where a build does not look at them.
+CHEAP = {"k_selection_bootstrap": 0, "k_selection_max": 4, "k_selection_n_init": 1}
+
+
+def read_input(csv: Path) -> pd.DataFrame:
+    return pd.read_csv(csv).rename(columns=sql_name).set_index("customer_id")[FEATURES]
+
+
+def assert_equal_up_to_sign(ours: np.ndarray, theirs: np.ndarray, atol: float) -> None:
+    """Principal components are defined up to sign: compare column by column."""
+    for column in range(theirs.shape[1]):
+        sign = np.sign(np.dot(ours[:, column], theirs[:, column])) or 1.0
+        np.testing.assert_allclose(ours[:, column], sign * theirs[:, column], atol=atol)
+
+
+def surrogate_fidelity(segments: pd.DataFrame, max_depth: int, seed: int) -> float:
+    """Training accuracy of scikit-learn's tree on the imputed raw features (every customer is
+    in the fit sample here), rows in customer_id order as documented."""
+    ordered = segments.sort_values("customer_id", kind="stable")
+    tree = DecisionTreeClassifier(max_depth=max_depth, random_state=seed)
+    tree.fit(ordered[FEATURES].to_numpy(dtype=np.float64), ordered["segment_id"].to_numpy())
+    return float(tree.score(ordered[FEATURES].to_numpy(dtype=np.float64), ordered["segment_id"]))
+
+
+@pytest.fixture(scope="module")
+def low(dbt_runner, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    csv = write_customers(tmp_path_factory.mktemp("matrix") / "low.csv", ROWS, seed=7)
+    variables = {
+        "customers_csv": str(csv),
+        "pca_components": 1,
+        "n_clusters": 2,
+        "n_init": 1,
+        "scaling": "minmax",
+        "imputation": "median",
+        "feature_transforms": {"purchases": "log1p"},
+        "outlier_contamination": 0,
+        "surrogate_tree_max_depth": 1,
+        "silhouette_sample_size": 2,
+        **CHEAP,
+    }
+    return {"build": dbt_runner(["build"], variables), "csv": csv, "vars": variables}
+
+
+def test_low_extremes_build_with_unit_tests(low) -> None:
+    output = low["build"].output
+    assert "Unit Test" in output or "unit_test" in output.lower()
+    assert "ERROR=0" in output and "SKIP=0" in output
+
+
+def test_one_principal_component_and_two_segments(low) -> None:
+    build = low["build"]
+    segments = build.table("customer_segments").set_index("customer_id").sort_index()
+    assert len(segments) == ROWS
+    assert sorted(segments["segment_id"].unique()) == [1, 2]
+    assert segments["pc2"].isna().all()  # one component: the second plot axis is empty
+    # independent: median imputation, log1p, MinMaxScaler and PCA(1) in pandas / scikit-learn
+    raw = read_input(low["csv"]).sort_index()
+    imputed = raw.fillna(raw.median())
+    np.testing.assert_allclose(segments[FEATURES], imputed, rtol=1e-12)
+    transformed = imputed.assign(purchases=np.log1p(imputed["purchases"]))
+    scaled = MinMaxScaler().fit_transform(transformed)
+    expected = PCA(n_components=1).fit_transform(scaled)
+    assert_equal_up_to_sign(segments[["pc1"]].to_numpy(), expected, atol=1e-9)
+    # the fitted centroids are the means of their customers (Lloyd's fixed point) and the
+    # inertia is the sum of squared distances to them
+    fit = build.table("ml_kmeans_centroids")
+    labels = segments["segment_id"].to_numpy()
+    inertia = sum(
+        ((scaled[labels == s] - scaled[labels == s].mean(axis=0)) ** 2).sum()
+        for s in np.unique(labels)
+    )
+    assert fit["fit_inertia"].iloc[0] == pytest.approx(inertia, rel=1e-9)
+    assert build.table("pca_components")["component"].unique().tolist() == [1]
+
+
+def test_no_outliers_and_a_two_customer_silhouette_sample(low) -> None:
+    build = low["build"]
+    assert not build.table("customer_segments")["is_outlier"].any()
+    quality = build.table("cluster_quality")
+    assert quality["n_outliers"].sum() == 0
+    assert quality["n_silhouette_customers"].sum() == 2
+
+
+def test_depth_one_tree_has_two_rules_with_scikit_learn_fidelity(low) -> None:
+    build = low["build"]
+    rules = build.table("segment_rules")
+    fidelity = build.table("segment_rule_fidelity")
+    assert len(rules) <= 2 and (rules["depth"] <= 1).all()
+    assert (fidelity["max_depth"] == 1).all() and (fidelity["n_leaves"] <= 2).all()
+    segments = build.table("customer_segments")
+    expected = surrogate_fidelity(segments, max_depth=1, seed=42)
+    assert fidelity["overall_fidelity"].iloc[0] == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.fixture(scope="module")
+def high(dbt_runner, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    csv = write_customers(tmp_path_factory.mktemp("matrix") / "high.csv", ROWS, seed=8)
+    variables = {
+        "customers_csv": str(csv),
+        "feature_set": "engineered",
+        "scaling": "robust",
+        "pca_components": 3,
+        "n_clusters": "auto",
+        "k_selection_min": 2,
+        "k_selection_max": 6,
+        "k_selection_n_init": 1,
+        "k_selection_bootstrap": 2,
+        "k_selection_bootstrap_sample_size": 300,
+        "outlier_contamination": 0.2,
+        "surrogate_tree_max_depth": 10,
+    }
+    return {"build": dbt_runner(["build"], variables), "csv": csv}
+
+
+def test_three_components_equal_scikit_learn_pca(high) -> None:
+    build = high["build"]
+    scores = build.query("select * from ml_customer_scores order by customer_id")
+    z_columns = [c for c in scores.columns if c.startswith("z_")]
+    assert len(z_columns) == 15  # the engineered set
+    assert {"pc1", "pc2", "pc3"} <= set(scores.columns) and "pc4" not in scores.columns
+    expected = PCA(n_components=3).fit_transform(scores[z_columns].to_numpy())
+    assert_equal_up_to_sign(scores[["pc1", "pc2", "pc3"]].to_numpy(), expected, atol=1e-9)
+    segments = build.table("customer_segments").set_index("customer_id").sort_index()
+    np.testing.assert_allclose(
+        segments[["pc1", "pc2"]].to_numpy(), scores[["pc1", "pc2"]].to_numpy(), rtol=1e-12
+    )
+    assert len(build.table("pca_components")["component"].unique()) == 3
+
+
+def test_automatic_k_with_stability_and_outlier_share(high) -> None:
+    build = high["build"]
+    selection = build.table("k_selection").sort_values("k")
+    assert selection["k"].tolist() == [2, 3, 4, 5, 6]
+    assert selection["is_chosen"].sum() == 1
+    chosen = int(selection.loc[selection["is_chosen"], "k"].iloc[0])
+    segments = build.table("customer_segments")
+    assert segments["segment_id"].nunique() == chosen
+    assert (selection["n_bootstrap"] == 2).all() and selection["stability"].between(-1, 1).all()
+    # independent: outliers are the customers strictly beyond their segment's 0.8 quantile
+    expected = 0
+    for _, group in segments.groupby("segment_id"):
+        threshold = np.quantile(group["distance_to_centroid"], 0.8)
+        expected += int((group["distance_to_centroid"] > threshold).sum())
+    assert int(segments["is_outlier"].sum()) == expected
+
+
+def test_depth_ten_tree_matches_scikit_learn_fidelity(high) -> None:
+    build = high["build"]
+    fidelity = build.table("segment_rule_fidelity")
+    assert (fidelity["max_depth"] == 10).all()
+    segments = build.table("customer_segments")
+    expected = surrogate_fidelity(segments, max_depth=10, seed=42)
+    assert fidelity["overall_fidelity"].iloc[0] == pytest.approx(expected, abs=1e-12)
+    assert len(build.table("segment_rules")) == fidelity["n_leaves"].iloc[0] <= 2**10
+
+
+MONTHS = ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30"]
+
+
+@pytest.fixture(scope="module")
+def history(
+    dbt_database_runner: Callable[[], Callable[..., object]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict:
+    """Jan: input A. Feb: A again, matching without a distance limit (segment_match_max_distance
+    none). Mar: input B, drift against the FIRST run, matching with a tiny limit (every
+    segment new). Apr: B again, drift baseline pinned to February's run time."""
+    work = tmp_path_factory.mktemp("matrix-history")
+    inputs = {
+        "a": write_customers(work / "a.csv", 400, seed=21),
+        "b": write_customers(work / "b.csv", 400, seed=22),
+    }
+    plan = [
+        ("a", {}),
+        ("a", {"segment_match_max_distance": None}),
+        ("b", {"drift_baseline": "first", "segment_match_max_distance": 0.001}),
+        ("b", {"drift_baseline": MONTHS[1]}),
+    ]
+    run = dbt_database_runner()
+    result: dict = {"inputs": inputs, "builds": [], "drift": [], "history": []}
+    for as_of, (name, settings) in zip(MONTHS, plan, strict=True):
+        variables = {
+            "customers_csv": str(inputs[name]),
+            "as_of_date": as_of,
+            "n_clusters": 3,
+            **CHEAP,
+            **settings,
+        }
+        build = run(["build"], variables)
+        result["builds"].append(build)
+        result["drift"].append(build.table("feature_drift"))
+    last = result["builds"][-1]
+    result["registry"] = last.table("ml_model_registry").sort_values("run_at")
+    result["centroids"] = last.table("ml_centroid_history")
+    return result
+
+
+def test_drift_baseline_modes_pick_the_documented_run(history) -> None:
+    run_ids = history["registry"]["run_id"].tolist()
+    assert len(run_ids) == 4
+    drift = history["drift"]
+    assert drift[1]["baseline_run_id"].unique().tolist() == [run_ids[0]]  # previous
+    assert drift[2]["baseline_run_id"].unique().tolist() == [run_ids[0]]  # first
+    assert drift[3]["baseline_run_id"].unique().tolist() == [run_ids[1]]  # pinned to February
+    # independent: an unchanged input against its baseline has PSI 0; another input does not
+    assert (drift[1]["psi"] == 0).all()
+    assert (drift[2]["psi"] > 0).any() and (drift[3]["psi"] > 0).any()
+    assert (drift[2]["n_baseline_customers"] == 400).all()
+
+
+def test_segment_match_max_distance_none_and_tiny(history) -> None:
+    centroids = history["centroids"]
+    run_ids = history["registry"]["run_id"].tolist()
+    per_run = centroids.drop_duplicates(["run_id", "segment_id"]).groupby("run_id")
+    ids = {run: set(group["segment_id"]) for run, group in per_run}
+    status = {run: set(group["match_status"]) for run, group in per_run}
+    # none: the same input refit keeps every id
+    assert ids[run_ids[1]] == ids[run_ids[0]] and "new" not in status[run_ids[1]]
+    # a tiny distance: another input's centroids are farther, so every segment gets a new id
+    assert status[run_ids[2]] == {"new"}
+    assert not ids[run_ids[2]] & (ids[run_ids[0]] | ids[run_ids[1]])
+    # independent: the centroids of the input A fit are farther apart than 0.001 from B's
+    moved = history["centroids"].pivot_table(
+        index=["run_id", "segment_id"], columns="feature_name", values="centroid_value"
+    )
+    before = moved.loc[run_ids[1]].to_numpy()
+    after = moved.loc[run_ids[2]].to_numpy()
+    nearest = np.sqrt(((after[:, None, :] - before[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
+    assert (nearest > 0.001).all()
+    registry = history["registry"].set_index("run_id")
+    assert registry.loc[run_ids[2], "n_new_segments"] == len(ids[run_ids[2]])
+
+
+def test_each_run_labels_every_customer_like_scikit_learn(history) -> None:
+    """The published marts of the last run: 400 customers in 3 segments, and the labels agree
+    with scikit-learn's k-means on the same standardized features (ARI)."""
+    from sklearn.cluster import KMeans
+    from sklearn.preprocessing import StandardScaler
+
+    build = history["builds"][-1]
+    segments = build.table("customer_segments").set_index("customer_id").sort_index()
+    assert len(segments) == 400 and segments["segment_id"].nunique() == 3
+    raw = read_input(history["inputs"]["b"]).sort_index()
+    scaled = StandardScaler().fit_transform(raw.fillna(raw.mean()))
+    labels = KMeans(n_clusters=3, n_init=10, random_state=0).fit_predict(scaled)
+    assert adjusted_rand_score(labels, segments["segment_id"]) > 0.95
