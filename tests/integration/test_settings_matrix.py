@@ -15,6 +15,7 @@ independently here (NumPy / scikit-learn / pandas).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -111,6 +112,17 @@ def test_no_outliers_and_a_two_customer_silhouette_sample(low) -> None:
     assert not build.table("customer_segments")["is_outlier"].any()
     quality = build.table("cluster_quality")
     assert quality["n_outliers"].sum() == 0
+    # the sample: the 2 ids with the smallest md5(id || '-' || seed), computed here
+    ids = build.table("customer_segments")["customer_id"]
+    expected = sorted(ids, key=lambda i: (hashlib.md5(f"{i}-42".encode()).hexdigest(), i))[:2]
+    silhouettes = build.table("ml_customer_silhouettes")
+    assert sorted(silhouettes["customer_id"]) == sorted(expected)
+    # two customers of one segment: no silhouette (undefined, as in scikit-learn); of two
+    # segments: each is alone in its segment within the sample -> 0 by definition
+    if silhouettes["segment_id"].nunique() == 1:
+        assert silhouettes["silhouette"].isna().all()
+    else:
+        assert (silhouettes["silhouette"] == 0).all()
     assert quality["n_silhouette_customers"].sum() == 2
 
 
