@@ -217,7 +217,7 @@ def history(
     }
     plan = [
         ("a", {}),
-        ("a", {"segment_match_max_distance": None}),
+        ("a", {"segment_match_max_distance": None}),  # YAML null; `none` see below
         ("b", {"drift_baseline": "first", "segment_match_max_distance": 0.001}),
         ("b", {"drift_baseline": MONTHS[1]}),
     ]
@@ -231,13 +231,19 @@ def history(
             **CHEAP,
             **settings,
         }
-        build = run(["build"], variables)
+        build = run(["build"], variables, check=False)
         result["builds"].append(build)
-        result["drift"].append(build.table("feature_drift"))
+        # what this run computed (published or not: a drift alert would keep the old marts)
+        result["drift"].append(build.query("select * from main_marts_build.feature_drift"))
     last = result["builds"][-1]
     result["registry"] = last.table("ml_model_registry").sort_values("run_at")
     result["centroids"] = last.table("ml_centroid_history")
     return result
+
+
+def test_every_history_run_builds(history) -> None:
+    for build in history["builds"]:
+        assert build.returncode == 0, build.output[-3000:]
 
 
 def test_drift_baseline_modes_pick_the_documented_run(history) -> None:
@@ -289,3 +295,17 @@ def test_each_run_labels_every_customer_like_scikit_learn(history) -> None:
     scaled = StandardScaler().fit_transform(raw.fillna(raw.mean()))
     labels = KMeans(n_clusters=3, n_init=10, random_state=0).fit_predict(scaled)
     assert adjusted_rand_score(labels, segments["segment_id"]) > 0.95
+
+
+@pytest.mark.xfail(
+    reason="validate_config checks segment_match_max_distance as a number, so the documented "
+    "string `none` ('{segment_match_max_distance: none}') is rejected; YAML null works",
+    strict=True,
+)
+def test_documented_none_for_segment_match_max_distance_is_accepted(dbt_runner) -> None:
+    build = dbt_runner(
+        ["run", "--select", "stg_cc_general__customers"],
+        {"segment_match_max_distance": "none"},
+        check=False,
+    )
+    assert build.returncode == 0, build.output[-2000:]
