@@ -122,6 +122,10 @@
         {%- endfor -%}
     {%- endif -%}
 
+    {%- for problem in unknown_var_problems() -%}
+        {%- do errors.append(problem) -%}
+    {%- endfor -%}
+
     {%- if errors -%}
         {{ exceptions.raise_compiler_error(
             "Invalid configuration (" ~ errors | length ~ " problem"
