@@ -50,7 +50,7 @@
 
 with
 
-{%- if relation is string %}
+{% if relation is string %}
 {#- the stored macro: input columns are only known when it is called. Missing columns become
     NULL here (no binder error) and assign_segment__column_check names them. -#}
 assign_segment__expected_columns as (
@@ -104,13 +104,13 @@ assign_segment__column_check as (
     ) as checked
 
 ),
-{%- else %}
+{% else %}
 assign_segment__input as (
 
     select * from {{ relation }}
 
 ),
-{%- endif %}
+{% endif %}
 
 assign_segment__personas as (
 
