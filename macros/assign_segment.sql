@@ -74,7 +74,9 @@ assign_segment__input as (
 
 assign_segment__input_columns as (
 
-    select list_transform(json_keys(to_json(input_row)), name -> lower(name)) as names
+    select
+        string_split(lower(array_to_string(json_keys(to_json(input_row)), ',')), ',') as names
+
     from {{ relation }} as input_row
     limit 1
 
@@ -84,9 +86,9 @@ assign_segment__column_check as (
 
     select
         case
-            when len(missing_columns) > 0 then {{ raise_error(
+            when missing_columns <> '' then {{ raise_error(
                 "concat('segment_customers: the input table lacks the column(s) ', "
-                ~ "array_to_string(missing_columns, ', '), '; expected the lowercase names "
+                ~ "missing_columns, '; expected the lowercase names "
                 ~ ([id_column] + columns) | join(", ") ~ " (a file with the original "
                 ~ "headers: rename CUST_ID as customer_id; found: ', "
                 ~ "array_to_string(names, ', '), ')')") }}
@@ -96,9 +98,12 @@ assign_segment__column_check as (
     from (
         select
             names,
-            list_filter(
-                [{% for column in [id_column] + columns %}'{{ column }}'{{ ", " if not loop.last }}{% endfor %}],
-                name -> not list_contains(names, name)
+            concat_ws(
+                ', ',
+                {% for column in [id_column] + columns -%}
+                    case when not list_contains(names, '{{ column }}') then '{{ column }}' end
+                    {{- "," if not loop.last }}
+                {% endfor %}
             ) as missing_columns
         from assign_segment__input_columns
     ) as checked

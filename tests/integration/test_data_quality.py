@@ -743,7 +743,13 @@ def expected_flags(path: Path) -> list[str | None]:
     order = {column: i for i, column in enumerate(CC_GENERAL_FEATURES)}
     flags: dict[int, tuple[int, str]] = {}
     for row, code, column in pandas_findings(path):
-        rank = -1 if code == "missing_customer_id" else len(order) if code == "purchases_mismatch" else order[column]
+        rank = (
+            -1
+            if code == "missing_customer_id"
+            else len(order)
+            if code == "purchases_mismatch"
+            else order[column]
+        )
         if row not in flags or rank < flags[row][0]:
             flags[row] = (rank, code)
     return [flags[row][1] if row in flags else None for row in range(1, len(text) + 1)]
@@ -786,12 +792,17 @@ def test_stored_macro_names_missing_columns_and_flags_impossible_values(
     assert len(scored) == len(rows) and scored["segment_id"].notna().all()
     flags = [None if pd.isna(flag) else flag for flag in scored["data_quality_flag"]]
     expected = expected_flags(path)
-    assert sorted(zip(scored["customer_id"].fillna(""), flags), key=str) == sorted(
-        zip([r["CUST_ID"] for r in rows], expected), key=str
+    assert sorted(zip(scored["customer_id"].fillna(""), flags, strict=True), key=str) == sorted(
+        zip([r["CUST_ID"] for r in rows], expected, strict=True), key=str
     )
     assert set(expected) == {
-        None, "negative_amount", "frequency_out_of_range", "non_numeric_value",
-        "purchases_mismatch", "negative_count", "missing_customer_id",
+        None,
+        "negative_amount",
+        "frequency_out_of_range",
+        "non_numeric_value",
+        "purchases_mismatch",
+        "negative_count",
+        "missing_customer_id",
     }
     names = "customer_id, " + ", ".join(c.lower() for c in CC_GENERAL_FEATURES)
     assert (
