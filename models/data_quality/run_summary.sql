@@ -48,7 +48,7 @@ ranked_reasons as (
     select
         reason_code,
         n_rows,
-        row_number() over (order by n_rows desc, reason_code) as reason_rank
+        row_number() over (order by n_rows desc, reason_code asc) as reason_rank
 
     from reason_counts
 

@@ -304,13 +304,21 @@ def test_warn_only_checks_keep_and_report_rows(dbt_runner, malformed_rows_csv) -
 # The real file: default mode quarantines exactly what an independent pandas check finds.
 
 
+def parse_number(text: str) -> float | None:
+    """The value of a number as written ('NaN' and 'inf' included), None for empty or other text."""
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
 def pandas_findings(path: Path, tolerance: float = 0.01) -> set[tuple[int, str, str]]:
     """The validation rules, recomputed independently with pandas."""
     text = pd.read_csv(path, dtype=str, keep_default_na=False).apply(lambda c: c.str.strip())
     text.index = np.arange(1, len(text) + 1)
-    values = (
-        text[list(CC_GENERAL_FEATURES)].replace("", np.nan).apply(pd.to_numeric, errors="coerce")
-    )
+    features = text[list(CC_GENERAL_FEATURES)]
+    numbers = features.map(parse_number)  # None: not a number; NaN/inf are numbers here
+    values = numbers.astype(float)
     findings = set()
     amounts = [
         "BALANCE",
@@ -325,10 +333,11 @@ def pandas_findings(path: Path, tolerance: float = 0.01) -> set[tuple[int, str, 
     shares = [c for c in CC_GENERAL_FEATURES if c.endswith("FREQUENCY")] + ["PRC_FULL_PAYMENT"]
     for column in CC_GENERAL_FEATURES:
         v = values[column]
-        bad = (text[column] != "") & v.isna()
+        is_number = numbers[column].notna()
+        bad = (text[column] != "") & ~is_number
         findings |= {(i, "non_numeric_value", column) for i in v.index[bad]}
-        finite = v.notna() & np.isfinite(v)
-        findings |= {(i, "non_finite_value", column) for i in v.index[v.notna() & ~finite]}
+        finite = is_number & np.isfinite(v)
+        findings |= {(i, "non_finite_value", column) for i in v.index[is_number & ~finite]}
         if column in amounts:
             findings |= {(i, "negative_amount", column) for i in v.index[finite & (v < 0)]}
         if column in ("CASH_ADVANCE_TRX", "PURCHASES_TRX"):
@@ -584,6 +593,26 @@ def test_all_rows_quarantined_fails_with_a_clear_message(dbt_runner, tmp_path) -
     assert "print_row_summary" not in build.output
 
 
+def test_build_failing_after_validation_still_prints_the_row_summary(dbt_runner, tmp_path):
+    """A node after run_summary fails (here: `auto` with a k range too short to choose from):
+    the summary line is still printed and says nothing was segmented."""
+    path = write_rows(tmp_path / "thirty.csv", valid_rows(30, 5))
+    variables = {
+        "customers_csv": str(path),
+        "n_clusters": "auto",
+        "k_selection_min": 2,
+        "k_selection_max": 3,
+    }
+    selection = ["build", "--select", "+run_summary", "+ml_k_selection"]
+    build = dbt_runner([*selection, "--indirect-selection", "cautious"], variables, check=False)
+    assert build.returncode != 0
+    assert "needs a k range of at least 3 values" in build.output
+    assert (
+        "Rows: 30 rows read, 0 segmented (build failed, nothing published; 30 passed "
+        "validation), 0 quarantined, 0 kept with warnings"
+    ) in build.output
+
+
 @pytest.mark.parametrize(
     ("n_rows", "variables", "k_max"),
     [
@@ -697,9 +726,16 @@ def test_out_of_range_and_not_downgradable_values(dbt_runner) -> None:
         "var 'warn_only_checks' contains 'duplicate_customer_id', which is not a reason code "
         "that can be downgraded to a warning" in build.output
     )
-    # fit_sample_size >= n_clusters is only checked when both are valid integers
-    build = dbt_runner(FILE_CHECK_ONLY, {"n_clusters": 5, "fit_sample_size": 3}, check=False)
-    assert "var 'fit_sample_size' (3) must be at least n_clusters (5)" in build.output
+    # the samples must outnumber the largest k: only checked when the values are valid
+    variables = {"n_clusters": 12, "fit_sample_size": 3, "k_selection_sample_size": 12}
+    build = dbt_runner(FILE_CHECK_ONLY, variables, check=False)
+    assert "Invalid configuration (2 problems):" in build.output
+    for name, value in [("fit_sample_size", 3), ("k_selection_sample_size", 12)]:
+        assert (
+            f"var '{name}' ({value}) must be larger than the largest k fitted, 12 "
+            "(k_selection_max = 10, n_clusters = 12): raise it to at least 13 or lower "
+            "k_selection_max"
+        ) in build.output
 
 
 def test_sql_injection_through_vars_is_rejected(dbt_runner, tmp_path) -> None:
