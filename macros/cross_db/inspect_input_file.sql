@@ -166,7 +166,8 @@
     {%- set missing = required_columns | reject("in", present) | list -%}
     {%- if missing -%}
         {{ return("lack required column" ~ ("s" if missing | length > 1 else "") ~ " "
-            ~ missing | join(", ") ~ " (columns found: " ~ present | sort | join(", ") ~ ")") }}
+            ~ missing | join(", ") ~ " (columns found: " ~ present | sort(case_sensitive=true)
+            | join(", ") ~ ")") }}
     {%- endif -%}
     {{ return("") }}
 {% endmacro %}
