@@ -6,8 +6,16 @@
     (int_feature_scaling_parameters) - then assigns the nearest centroid (ml_segment_centroids,
     stable ids), projects on ml_pca_loadings and names the segment (segment_personas), through
     the same scoring CTEs as ml_customer_scores. Output: the id column, segment_id,
-    segment_name, distance_to_centroid, second_segment_id, second_distance, margin, pc1..pcN, the imputed input columns and
-    n_imputed_values.
+    segment_name, distance_to_centroid, second_segment_id, second_distance, margin, pc1..pcN, the imputed input columns,
+    n_imputed_values and data_quality_flag: the reason code the build's validation would give
+    the row (the codes of the `quarantine` table: non_numeric_value, negative_amount,
+    frequency_out_of_range, ...; NULL when the row is fine). Rows are never dropped: a flagged
+    row is still scored (a value that is not a number counts as missing and is imputed).
+
+    Input columns are checked: in a model, at compile time (relation lacks the column(s) ...);
+    in the stored `segment_customers()` macro (`relation` is the string
+    "query_table(table_name)"), at call time, with one error naming the missing columns and
+    the expected (lowercase) names.
 
     Use it in a model: `{{ assign_segment(ref('new_customers')) }}`. `parameters` (optional)
     maps imputation / scaling / centroids / pca_loadings / personas to relations; by default
@@ -34,17 +42,80 @@
             {{ exceptions.raise_compiler_error(
                 "assign_segment: relation " ~ relation ~ " lacks the column(s) "
                 ~ missing | join(", ") ~ " (needs " ~ id_column ~ " and the input columns "
-                ~ columns | join(", ") ~ ")") }}
+                ~ columns | join(", ") ~ "; found: " ~ present | join(", ")
+                ~ "). Rename the columns to these lowercase names, e.g. CUST_ID as "
+                ~ id_column) }}
         {%- endif %}
     {%- endif %}
 
 with
 
+{% if relation is string %}
+{#- the stored macro: input columns are only known when it is called. Missing columns become
+    NULL here (no binder error) and assign_segment__column_check names them. -#}
+assign_segment__expected_columns as (
+
+    select
+        cast(null as string) as {{ id_column }},
+        {% for column in columns -%}
+            cast(null as string) as {{ column }}{{ "," if not loop.last }}
+        {% endfor %}
+    where false
+
+),
+
+assign_segment__input as (
+
+    select * from assign_segment__expected_columns
+    union all by name
+    select * from {{ relation }}
+
+),
+
+assign_segment__input_columns as (
+
+    select
+        string_split(lower(array_to_string(json_keys(to_json(input_row)), ',')), ',') as names
+
+    from {{ relation }} as input_row
+    limit 1
+
+),
+
+assign_segment__column_check as (
+
+    select
+        case
+            when missing_columns <> '' then {{ raise_error(
+                "concat('segment_customers: the input table lacks the column(s) ', "
+                ~ "missing_columns, '; expected the lowercase names "
+                ~ ([id_column] + columns) | join(", ") ~ " (a file with the original "
+                ~ "headers: rename CUST_ID as customer_id; found: ', "
+                ~ "array_to_string(names, ', '), ')')") }}
+            else true
+        end as has_every_column
+
+    from (
+        select
+            names,
+            concat_ws(
+                ', ',
+                {% for column in [id_column] + columns -%}
+                    case when not list_contains(names, '{{ column }}') then '{{ column }}' end
+                    {{- "," if not loop.last }}
+                {% endfor %}
+            ) as missing_columns
+        from assign_segment__input_columns
+    ) as checked
+
+),
+{% else %}
 assign_segment__input as (
 
     select * from {{ relation }}
 
 ),
+{% endif %}
 
 assign_segment__personas as (
 
@@ -73,11 +144,11 @@ assign_segment__scalers as (
 
 ),
 
-assign_segment__raw as (
+assign_segment__text as (
 
     select
         {% for column in columns -%}
-            {{ safe_cast(column, "double") }} as {{ column }},
+            nullif(trim(cast({{ column }} as string)), '') as {{ column }}_text,
         {% endfor %}
         {{ id_column }}
 
@@ -85,20 +156,50 @@ assign_segment__raw as (
 
 ),
 
+assign_segment__raw as (
+
+    select
+        {% for column in columns -%}
+            {{ safe_cast(column ~ "_text", "double") }} as {{ column }},
+        {% endfor %}
+        assign_segment__text.*
+
+    from assign_segment__text
+
+),
+
+assign_segment__flagged as (
+
+    select
+        {{ data_quality_flag(columns, id_column) }} as data_quality_flag,
+        {% for column in columns -%}
+            {{ column }},
+        {% endfor %}
+        {{ id_column }}
+
+    from assign_segment__raw
+
+),
+
 assign_segment__imputed as (
 
     select
-        assign_segment__raw.{{ id_column }},
+        assign_segment__flagged.{{ id_column }},
+        assign_segment__flagged.data_quality_flag,
         {% for column in columns -%}
             coalesce(
-                assign_segment__raw.{{ column }},
+                assign_segment__flagged.{{ column }},
                 assign_segment__fill_values.fill__{{ column }}
             ) as {{ column }},
         {% endfor %}
-        {{ count_nulls(columns, "assign_segment__raw") }} as n_imputed_values
+        {{ count_nulls(columns, "assign_segment__flagged") }} as n_imputed_values
 
-    from assign_segment__raw
+    from assign_segment__flagged
     cross join assign_segment__fill_values
+    {%- if relation is string %}
+    cross join assign_segment__column_check
+    where assign_segment__column_check.has_every_column
+    {%- endif %}
 
 ),
 
@@ -139,7 +240,16 @@ assign_segment__final as (
     select
         scoring_scored.{{ id_column }},
         scoring_scored.segment_id,
-        assign_segment__personas.segment_name,
+        case
+            when
+                scoring_scored.segment_id is not null
+                and assign_segment__personas.segment_id is null
+                then {{ raise_error(
+                    "concat('segment id ', cast(scoring_scored.segment_id as string), "
+                    ~ "' has no persona in segment_personas: the parameter tables are from "
+                    ~ "different runs; rebuild (dbt build)')") }}
+            else assign_segment__personas.segment_name
+        end as segment_name,
         scoring_scored.distance_to_centroid,
         scoring_scored.second_segment_id,
         scoring_scored.second_distance,
@@ -150,10 +260,11 @@ assign_segment__final as (
         {% for column in columns -%}
             scoring_scored.{{ column }},
         {% endfor %}
-        scoring_scored.n_imputed_values
+        scoring_scored.n_imputed_values,
+        scoring_scored.data_quality_flag
 
     from scoring_scored
-    inner join assign_segment__personas
+    left join assign_segment__personas
         on scoring_scored.segment_id = assign_segment__personas.segment_id
 
 )

@@ -1,6 +1,6 @@
 {#- Inspects the input CSV at `path` before anything reads it and returns the first problem as a
     sentence ("is empty (0 bytes)", ...), or an empty string when the file is well formed:
-    exists, not empty, UTF-8 text, comma-separated, has every column in `required_columns`
+    exists (one file, not a glob matching several), not empty, UTF-8 text, comma-separated, has every column in `required_columns`
     and no data line with a wrong number of fields. DuckDB and Spark are inspected (Spark: a
     missing file is reported by Spark's own error); other engines skip this check. -#}
 {% macro inspect_input_file(path, required_columns) %}
@@ -14,8 +14,13 @@
 
 {% macro duckdb__inspect_input_file(path, required_columns) %}
     {%- set literal = "'" ~ path ~ "'" -%}
-    {%- if run_query("select count(*) from glob(" ~ literal ~ ")").columns[0].values()[0] == 0 -%}
+    {%- set n_files = run_query("select count(*) from glob(" ~ literal ~ ")")
+        .columns[0].values()[0] -%}
+    {%- if n_files == 0 -%}
         {{ return("does not exist") }}
+    {%- elif n_files > 1 -%}
+        {{ return("matches " ~ n_files ~ " files, but the var names one CSV file (a glob would "
+            ~ "silently merge them): name one file, or combine the files first") }}
     {%- endif -%}
     {%- set n_bytes = run_query("select size from read_blob(" ~ literal ~ ")")
         .columns[0].values()[0] -%}
@@ -119,6 +124,50 @@
     {%- endif -%}
     {%- if counts[1] == 0 -%}
         {{ return("has a header but no data rows") }}
+    {%- endif -%}
+    {{ return("") }}
+{% endmacro %}
+
+{#- Inspects the Parquet input (a path or glob) before anything reads it and returns the first
+    problem as a sentence, or an empty string: no file matches, a column of `required_columns`
+    is missing from the files (case-insensitive; the union of their columns, as they are read
+    with union_by_name) or appears twice. Logs how many files a glob matched. DuckDB only; other
+    engines skip this check (their reader reports a missing column). -#}
+{% macro inspect_parquet_input(pattern, required_columns) %}
+    {{ return(adapter.dispatch("inspect_parquet_input", "segmentation")(
+        pattern, required_columns)) }}
+{% endmacro %}
+
+{% macro default__inspect_parquet_input(pattern, required_columns) %}
+    {%- if count_matching_files(pattern) == 0 -%}
+        {{ return("do not exist") }}
+    {%- endif -%}
+    {{ return("") }}
+{% endmacro %}
+
+{% macro duckdb__inspect_parquet_input(pattern, required_columns) %}
+    {%- set literal = "'" ~ pattern | replace("'", "''") ~ "'" -%}
+    {%- set n_files = count_matching_files(pattern) -%}
+    {%- if n_files == 0 -%}
+        {{ return("do not exist") }}
+    {%- endif -%}
+    {%- do log("customers_parquet: reading " ~ n_files ~ " file" ~ ("s" if n_files > 1 else "")
+        ~ " matching '" ~ pattern ~ "'", info=true) -%}
+    {%- set names = run_query("select distinct name from parquet_schema(" ~ literal ~ ")"
+        ~ " where num_children is null").columns[0].values() -%}
+    {%- set per_file = run_query("select file_name, upper(name) as name, count(*) as n from "
+        ~ "parquet_schema(" ~ literal ~ ") where num_children is null group by all "
+        ~ "having count(*) > 1 order by all limit 1").rows -%}
+    {%- if per_file | length > 0 -%}
+        {{ return("have the column " ~ per_file[0][1] ~ " more than once (in " ~ per_file[0][0]
+            ~ "): the copies may differ, so nothing is read; keep one of them") }}
+    {%- endif -%}
+    {%- set present = names | map("upper") | list -%}
+    {%- set missing = required_columns | reject("in", present) | list -%}
+    {%- if missing -%}
+        {{ return("lack required column" ~ ("s" if missing | length > 1 else "") ~ " "
+            ~ missing | join(", ") ~ " (columns found: " ~ present | sort(case_sensitive=true)
+            | join(", ") ~ ")") }}
     {%- endif -%}
     {{ return("") }}
 {% endmacro %}

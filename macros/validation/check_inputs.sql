@@ -13,11 +13,13 @@
             ("accounts_csv", ["customer_id", "credit_limit", "balance", "opened_at"]),
         ] -%}
     {%- elif var("customers_parquet", none) -%}
-        {#- Parquet: typed columns, checked by DuckDB when read; here only that files exist. -#}
+        {#- Parquet: typed columns; the files exist and hold every column exactly once. -#}
         {%- set pattern = var("customers_parquet") | string -%}
-        {%- if count_matching_files(pattern) == 0 -%}
+        {%- set problem = inspect_parquet_input(
+            pattern, ["CUST_ID"] + (cc_general_columns() | map(attribute="source") | list)) -%}
+        {%- if problem -%}
             {{ exceptions.raise_compiler_error(
-                "Input file(s) '" ~ pattern ~ "' (var customers_parquet) do not exist") }}
+                "Input file(s) '" ~ pattern ~ "' (var customers_parquet) " ~ problem) }}
         {%- endif -%}
         {%- set files = [] -%}
     {%- else -%}

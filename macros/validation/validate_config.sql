@@ -74,12 +74,23 @@
             ~ imputation ~ "'") -%}
     {%- endif -%}
 
+    {#- The samples k-means is fitted on must hold more customers than the largest k fitted
+        (k_selection_max, or a larger fixed n_clusters): checked when every value is valid. -#}
     {%- set n_clusters = var("n_clusters") -%}
-    {%- set sample_size = var("fit_sample_size") -%}
-    {%- if _is_integer(n_clusters) and _is_integer(sample_size) and (n_clusters | int) >= 2
-        and (n_clusters | int) <= 50 and (sample_size | int) < (n_clusters | int) -%}
-        {%- do errors.append("var 'fit_sample_size' (" ~ sample_size ~ ") must be at least "
-            ~ "n_clusters (" ~ n_clusters ~ ")") -%}
+    {%- set k_selection_max = var("k_selection_max") -%}
+    {%- if (n_clusters == "auto" or (_is_integer(n_clusters) and (n_clusters | int) >= 2
+        and (n_clusters | int) <= 50)) and _is_integer(k_selection_max) -%}
+        {%- set k_max = segmentable_k_max() -%}
+        {%- for name in ["fit_sample_size", "k_selection_sample_size"] -%}
+            {%- set sample_size = var(name) -%}
+            {%- if _is_integer(sample_size) and (sample_size | int) >= 1
+                and (sample_size | int) <= k_max -%}
+                {%- do errors.append("var '" ~ name ~ "' (" ~ sample_size ~ ") must be larger "
+                    ~ "than the largest k fitted, " ~ k_max ~ " (k_selection_max = "
+                    ~ k_selection_max ~ ", n_clusters = " ~ n_clusters ~ "): raise it to at least "
+                    ~ (k_max + 1) ~ " or lower k_selection_max") -%}
+            {%- endif -%}
+        {%- endfor -%}
     {%- endif -%}
 
     {%- set path_error = customers_csv_path_error(var("customers_csv", none)) -%}
@@ -121,6 +132,10 @@
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
+
+    {%- for problem in unknown_var_problems() -%}
+        {%- do errors.append(problem) -%}
+    {%- endfor -%}
 
     {%- if errors -%}
         {{ exceptions.raise_compiler_error(

@@ -207,10 +207,14 @@ def test_bad_settings_fail_with_clear_messages() -> None:
     frame = blobs(2, n_per_blob=3)
     with pytest.raises(ModelInputError, match=r"k_selection_max \(2\) is smaller than"):
         select_k(frame, "auto", 3, 2, random_seed=1)
-    with pytest.raises(
-        ModelInputError, match="only 6 customers to fit but the k range goes up to 10"
-    ):
+    with pytest.raises(ModelInputError) as error:
         select_k(frame, "auto", 1, 10, random_seed=1)
+    assert str(error.value) == (
+        "only 6 customers to fit but the k range goes up to 10 (vars "
+        "k_selection_min..k_selection_max, and n_clusters when fixed): k-means needs more "
+        "customers than clusters; lower k_selection_max (and n_clusters) to at most 5, e.g. "
+        "--vars '{k_selection_max: 5}', or supply more customers"
+    )
     with pytest.raises(ModelInputError, match="needs a k range of at least 3 values"):
         select_k(frame, "auto", 2, 3, random_seed=1)
     with pytest.raises(ModelInputError, match="n_init must be a positive integer"):

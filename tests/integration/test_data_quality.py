@@ -5,12 +5,17 @@ outcome: the reason codes, columns, values and counts, or the exact error messag
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from customer_segmentation.generator import generate_customers
 from customer_segmentation.schema import CC_GENERAL_COLUMNS, CC_GENERAL_FEATURES
@@ -20,6 +25,7 @@ VALIDATION_ONLY = [
     "--select",
     "+quarantine",
     "+int_customers_validated",
+    "+run_summary",
     "--indirect-selection",
     "cautious",
 ]
@@ -44,7 +50,8 @@ def write_rows(path: Path, rows: list[dict[str, str]], columns=CC_GENERAL_COLUMN
 # ---------------------------------------------------------------------------------------------
 # Row-level validation: one file, one row per case after 30 valid rows.
 # Each case: (name, changes to a valid row, expected findings (reason_code, column, value),
-# expected fate of the row). "{id}" in a value is the row's own customer id.
+# expected fate of the row: "q" quarantined, "kept" kept with a warning (the soft checks of the
+# default warn_only_checks), "clean"). "{id}" in a value is the row's own customer id.
 N_VALID = 30
 ROW_CASES = [
     ("missing_customer_id", {"CUST_ID": ""}, [("missing_customer_id", "CUST_ID", None)], "q"),
@@ -74,19 +81,19 @@ ROW_CASES = [
         "frequency_above_one",
         {"CASH_ADVANCE_FREQUENCY": "1.5"},
         [("frequency_out_of_range", "CASH_ADVANCE_FREQUENCY", "1.5")],
-        "q",
+        "kept",
     ),
     (
         "frequency_below_zero",
         {"PRC_FULL_PAYMENT": "-0.1"},
         [("frequency_out_of_range", "PRC_FULL_PAYMENT", "-0.1")],
-        "q",
+        "kept",
     ),
     (
         "purchases_mismatch",
         {"PURCHASES": "700", "ONEOFF_PURCHASES": "50", "INSTALLMENTS_PURCHASES": "50"},
         [("purchases_mismatch", "PURCHASES", "700 <> 50 + 50")],
-        "q",
+        "kept",
     ),
     (
         "purchases_within_tolerance",
@@ -171,6 +178,8 @@ def test_each_malformed_row_gets_its_exact_reason(
     )["n"].iloc[0]
     if fate == "q":
         assert actions == {"quarantined"} and clean == 0
+    elif fate == "kept":
+        assert actions == {"kept"} and clean == 1
     else:
         assert actions == set() and clean == 1
 
@@ -209,19 +218,73 @@ def test_messages_and_reconciliation_on_the_malformed_file(row_level_build, malf
     assert row["reason"] == "BALANCE is not a number: 12,5 EUR"
     # the reconciliation data test ran in the build and passed
     assert "PASS assert_input_rows_reconcile_with_clean_and_quarantined" in row_level_build.output
+    assert_row_summary(row_level_build, expected_summary(path))
+
+
+SOFT_CHECKS = ("frequency_out_of_range", "purchases_mismatch")
+
+
+def expected_summary(path: Path, warn_only: tuple[str, ...] = SOFT_CHECKS) -> dict:
+    """The run_summary row, recomputed with pandas from the file (pandas_findings + the
+    duplicate rule: among the rows without a blocking finding, the first row of an id is kept)."""
+    text = pd.read_csv(path, dtype=str, keep_default_na=False)
+    findings = pandas_findings(path)
+    blocking = {row for row, code, _ in findings if code not in warn_only}
+    ids = text["CUST_ID"].str.strip()
+    seen: set[str] = set()
+    duplicates = set()
+    for row, customer_id in enumerate(ids, start=1):
+        if row in blocking or customer_id == "":
+            continue
+        if customer_id in seen:
+            duplicates.add(row)
+        seen.add(customer_id)
+    quarantined = blocking | duplicates
+    reasons: dict[str, set[int]] = {}
+    for row, code, _ in findings:
+        if row in quarantined:
+            reasons.setdefault(code, set()).add(row)
+    if duplicates:
+        reasons["duplicate_customer_id"] = duplicates
+    ranked = sorted(reasons.items(), key=lambda item: (-len(item[1]), item[0]))
+    kept = {row for row, _, _ in findings} - quarantined
+    return {
+        "rows_read": len(text),
+        "rows_segmented": len(text) - len(quarantined),
+        "rows_quarantined": len(quarantined),
+        "rows_kept_with_warnings": len(kept),
+        "quarantine_reasons": ", ".join(f"{code}: {len(rows)}" for code, rows in ranked),
+    }
+
+
+def assert_row_summary(build, expected: dict) -> None:
+    """run_summary holds the pandas numbers and the build's log ends with the same line."""
+    summary = build.table("run_summary")
+    assert len(summary) == 1
+    row = summary.iloc[0]
+    assert {key: row[key] for key in expected} == expected
+    reasons = f" ({expected['quarantine_reasons']})" if expected["quarantine_reasons"] else ""
+    line = (
+        f"Rows: {expected['rows_read']} rows read, {expected['rows_segmented']} segmented, "
+        f"{expected['rows_quarantined']} quarantined{reasons}, "
+        f"{expected['rows_kept_with_warnings']} kept with warnings"
+    )
+    assert line in build.output
 
 
 def test_warn_only_checks_keep_and_report_rows(dbt_runner, malformed_rows_csv) -> None:
+    """warn_only_checks replaces the default list: the soft checks not listed quarantine again
+    (strict), a listed hard-but-downgradable check keeps its rows."""
     path, case_rows = malformed_rows_csv
-    warn_only = ["frequency_out_of_range", "purchases_mismatch", "non_numeric_value"]
+    warn_only = ["non_numeric_value"]
     build = dbt_runner(VALIDATION_ONLY, {"customers_csv": str(path), "warn_only_checks": warn_only})
     quarantine = build.table("quarantine").set_index("source_row_number")
     clean = set(build.table("int_customers_validated")["source_row_number"])
     for name in ["frequency_above_one", "frequency_below_zero", "purchases_mismatch"]:
         row_number = case_rows[name]
-        assert quarantine.loc[row_number, "row_action"] == "kept"
-        assert not quarantine.loc[row_number, "is_blocking"]
-        assert row_number in clean
+        assert quarantine.loc[row_number, "row_action"] == "quarantined"
+        assert quarantine.loc[row_number, "is_blocking"]
+        assert row_number not in clean
     # a non-numeric value on a kept row is treated as missing (imputed later)
     non_numeric = case_rows["non_numeric_value"]
     assert non_numeric in clean
@@ -234,19 +297,29 @@ def test_warn_only_checks_keep_and_report_rows(dbt_runner, malformed_rows_csv) -
     n_input = len(pd.read_csv(path))
     n_quarantined = quarantine[quarantine.row_action == "quarantined"].index.nunique()
     assert len(clean) + n_quarantined == n_input
+    assert_row_summary(build, expected_summary(path, tuple(warn_only)))
 
 
 # ---------------------------------------------------------------------------------------------
 # The real file: default mode quarantines exactly what an independent pandas check finds.
 
 
+def parse_number(text: str) -> float | None:
+    """The value of a number as written ('NaN' and 'inf' included), None for empty or other text."""
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
 def pandas_findings(path: Path, tolerance: float = 0.01) -> set[tuple[int, str, str]]:
     """The validation rules, recomputed independently with pandas."""
     text = pd.read_csv(path, dtype=str, keep_default_na=False).apply(lambda c: c.str.strip())
     text.index = np.arange(1, len(text) + 1)
-    values = (
-        text[list(CC_GENERAL_FEATURES)].replace("", np.nan).apply(pd.to_numeric, errors="coerce")
-    )
+    features = text[list(CC_GENERAL_FEATURES)]
+    # 'NaN' and 'inf' are numbers here (non-finite ones); other text is not a number
+    is_numbers = features.map(lambda value: parse_number(value) is not None)
+    values = features.map(parse_number).astype(float)
     findings = set()
     amounts = [
         "BALANCE",
@@ -261,10 +334,11 @@ def pandas_findings(path: Path, tolerance: float = 0.01) -> set[tuple[int, str, 
     shares = [c for c in CC_GENERAL_FEATURES if c.endswith("FREQUENCY")] + ["PRC_FULL_PAYMENT"]
     for column in CC_GENERAL_FEATURES:
         v = values[column]
-        bad = (text[column] != "") & v.isna()
+        is_number = is_numbers[column]
+        bad = (text[column] != "") & ~is_number
         findings |= {(i, "non_numeric_value", column) for i in v.index[bad]}
-        finite = v.notna() & np.isfinite(v)
-        findings |= {(i, "non_finite_value", column) for i in v.index[v.notna() & ~finite]}
+        finite = is_number & np.isfinite(v)
+        findings |= {(i, "non_finite_value", column) for i in v.index[is_number & ~finite]}
         if column in amounts:
             findings |= {(i, "negative_amount", column) for i in v.index[finite & (v < 0)]}
         if column in ("CASH_ADVANCE_TRX", "PURCHASES_TRX"):
@@ -281,8 +355,12 @@ def pandas_findings(path: Path, tolerance: float = 0.01) -> set[tuple[int, str, 
     return findings
 
 
-def test_default_mode_quarantines_exactly_what_pandas_finds(dbt_runner, cc_general_csv) -> None:
-    build = dbt_runner(VALIDATION_ONLY, {"customers_csv": str(cc_general_csv)})
+def test_default_mode_reports_exactly_what_pandas_finds(dbt_runner, cc_general_csv) -> None:
+    """By default the 27 CC GENERAL rows with soft findings are kept and reported; strict mode
+    (warn_only_checks: []) quarantines exactly them."""
+    build = dbt_runner(
+        VALIDATION_ONLY, {"customers_csv": str(cc_general_csv), "warn_only_checks": []}
+    )
     quarantine = build.table("quarantine")
     ours = set(
         zip(
@@ -301,12 +379,25 @@ def test_default_mode_quarantines_exactly_what_pandas_finds(dbt_runner, cc_gener
     assert len(build.table("int_customers_validated")) == 8950 - n_quarantined
     raw = pd.read_csv(cc_general_csv)
     assert raw["CUST_ID"].is_unique  # so no duplicate_customer_id findings are expected
+    assert_row_summary(build, expected_summary(cc_general_csv, warn_only=()))
 
 
-def test_notebook_compatible_mode_keeps_and_reports(cc_general_build) -> None:
+def test_default_build_segments_every_cc_general_customer(cc_general_build, cc_general_csv):
+    """`dbt build --vars '{customers_csv: <CC GENERAL>}'` (the fixture's vars equal the default
+    warn_only_checks): all 8,950 customers segmented, the 27 soft findings kept and reported,
+    and the build's last line says so."""
     quarantine = cc_general_build.table("quarantine")
     assert (quarantine.row_action == "kept").all() and len(quarantine) == 27
     assert len(cc_general_build.table("customer_segments")) == 8950
+    expected = expected_summary(cc_general_csv)
+    assert expected["rows_segmented"] == 8950 and expected["rows_kept_with_warnings"] == 27
+    assert_row_summary(cc_general_build, expected)
+    # the line closes the build: only the last hook's lines come before dbt's footer
+    lines = cc_general_build.output.splitlines()
+    position = max(i for i, line in enumerate(lines) if "Rows: 8950 rows read" in line)
+    finished = min(i for i, line in enumerate(lines) if "Finished running" in line)
+    between = [line for line in lines[position + 1 : finished] if line[15:].strip()]
+    assert position < finished and all("hook: segmentation.on-run-end" in x for x in between)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,6 +444,21 @@ def file_case(name: str, path: Path) -> tuple[Path | None, str]:
     if name == "utf16_encoding":
         path.write_bytes(("\n".join(lines) + "\n").encode("utf-16"))
         return path, "is not UTF-8 text (unexpected encoding, e.g. UTF-16): save it as UTF-8 CSV"
+    if name == "duplicated_column":
+        # BALANCE twice: the second copy holds garbage that a reader taking the first would hide
+        lines = [line + "," + ("BALANCE" if i == 0 else "oops") for i, line in enumerate(lines)]
+        path.write_text("\n".join(lines) + "\n")
+        return path, (
+            "has the column BALANCE twice (columns 2 and 19): the copies may differ, so nothing "
+            "is read; keep one of them"
+        )
+    if name == "glob_of_several_files":
+        for part in ("a", "b"):
+            (path.parent / f"{name}_{part}.csv").write_text("\n".join(lines) + "\n")
+        return path.parent / f"{name}_*.csv", (
+            "matches 2 files, but the var names one CSV file (a glob would silently merge them): "
+            "name one file, or combine the files first"
+        )
     if name == "extra_field_on_a_line":
         lines[3] += ",42"
         path.write_text("\n".join(lines) + "\n")
@@ -370,6 +476,9 @@ FILE_CASES = [
     "missing_column",
     "missing_two_columns",
     "semicolon_delimiter",
+    "tab_delimiter",
+    "duplicated_column",
+    "glob_of_several_files",
     "latin1_encoding",
     "utf16_encoding",
     "extra_field_on_a_line",
@@ -383,6 +492,72 @@ def test_file_level_error_names_the_file_and_the_problem(dbt_runner, tmp_path, n
     assert build.returncode != 0
     assert f"Input file '{path}' (var customers_csv) {problem}" in build.output
     assert "stg_cc_general__customers" not in tables_in(build)
+
+
+def parquet_table(rows: list[dict[str, str]], columns=CC_GENERAL_COLUMNS) -> pa.Table:
+    """Rows as a Parquet table with typed columns: the id as text, every feature as double."""
+    frame = pd.DataFrame(rows, columns=list(columns), dtype=str)
+    arrays = [
+        pa.array(frame[c].tolist(), pa.string())
+        if c == "CUST_ID"
+        else pa.array(pd.to_numeric(frame[c].replace("", np.nan)).tolist(), pa.float64())
+        for c in columns
+    ]
+    return pa.Table.from_arrays(arrays, names=list(columns))
+
+
+def test_parquet_input_problems_name_the_file_and_the_var(dbt_runner, tmp_path) -> None:
+    """Parquet (customers_parquet): a missing column and a duplicated column are named before
+    anything reads the files; a glob reports how many files it read; all rows quarantined and
+    no rows at all name the Parquet input (not the default CSV)."""
+    without_limit = tmp_path / "no_limit.parquet"
+    columns = [c for c in CC_GENERAL_COLUMNS if c != "CREDIT_LIMIT"]
+    pq.write_table(parquet_table(valid_rows(5, 5), columns), without_limit)
+    build = dbt_runner(FILE_CHECK_ONLY, {"customers_parquet": str(without_limit)}, check=False)
+    assert build.returncode != 0
+    found = ", ".join(sorted(columns))
+    assert (
+        f"Input file(s) '{without_limit}' (var customers_parquet) lack required column "
+        f"CREDIT_LIMIT (columns found: {found})"
+    ) in build.output
+    assert "Binder Error" not in build.output
+
+    twice = tmp_path / "balance_twice.parquet"
+    table = parquet_table(valid_rows(5, 5))
+    pq.write_table(table.append_column("BALANCE", pa.array(["oops"] * 5)), twice)
+    build = dbt_runner(FILE_CHECK_ONLY, {"customers_parquet": str(twice)}, check=False)
+    assert build.returncode != 0
+    assert (
+        f"Input file(s) '{twice}' (var customers_parquet) have the column BALANCE more than once "
+        f"(in {twice}): the copies may differ, so nothing is read; keep one of them"
+    ) in build.output
+
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    rows = valid_rows(6, 5)
+    for row in rows:
+        row["TENURE"] = "99"
+    pq.write_table(parquet_table(rows[:4]), folder / "part-1.parquet")
+    pq.write_table(parquet_table(rows[4:]), folder / "part-2.parquet")
+    pattern = f"{folder}/*.parquet"
+    build = dbt_runner(VALIDATION_ONLY, {"customers_parquet": pattern}, check=False)
+    assert build.returncode != 0
+    assert f"customers_parquet: reading 2 files matching '{pattern}'" in build.output
+    assert (
+        f"Input file '{pattern}' (var customers_parquet): all 6 rows were quarantined, nothing "
+        "is left to segment."
+    ) in build.output
+    assert "sample_customers.csv" not in build.output
+
+    empty = tmp_path / "empty.parquet"
+    pq.write_table(parquet_table([]), empty)
+    build = dbt_runner(VALIDATION_ONLY, {"customers_parquet": str(empty)}, check=False)
+    assert build.returncode != 0
+    assert (
+        f"Input file '{empty}' (var customers_parquet) has no data rows: nothing to segment. "
+        "Check the file (or the glob) the var names"
+    ) in build.output
+    assert "Rows: 0 rows read, 0 segmented (build failed" in build.output
 
 
 def test_well_formed_variants_pass_the_file_checks(dbt_runner, tmp_path) -> None:
@@ -418,15 +593,55 @@ def test_all_rows_quarantined_fails_with_a_clear_message(dbt_runner, tmp_path) -
     ) in build.output
     # the quarantine table is still built and says why
     assert build.table("quarantine")["reason_code"].tolist() == ["tenure_out_of_range"] * 3
-
-
-def test_fewer_clean_customers_than_clusters_fails_clearly(dbt_runner, tmp_path) -> None:
-    path = write_rows(tmp_path / "three.csv", valid_rows(3, 5))
-    build = dbt_runner(VALIDATION_ONLY, {"customers_csv": str(path)}, check=False)
-    assert build.returncode != 0
+    # the build failed, yet its last line says what is known (run_summary reads the checked
+    # rows, not the guarded model)
     assert (
-        "Only 3 customers passed validation but n_clusters = 4: k-means needs at least as many "
-        f"customers as segments (input file '{path}')"
+        "Rows: 3 rows read, 0 segmented (build failed, nothing published; 0 passed validation), "
+        "3 quarantined (tenure_out_of_range: 3), 0 kept with warnings"
+    ) in build.output
+
+
+def test_build_failing_after_validation_still_prints_the_row_summary(dbt_runner, tmp_path):
+    """A node after run_summary fails (here: `auto` with a k range too short to choose from):
+    the summary line is still printed and says nothing was segmented."""
+    path = write_rows(tmp_path / "thirty.csv", valid_rows(30, 5))
+    variables = {
+        "customers_csv": str(path),
+        "n_clusters": "auto",
+        "k_selection_min": 2,
+        "k_selection_max": 3,
+    }
+    selection = ["build", "--select", "+run_summary", "+ml_k_selection"]
+    build = dbt_runner([*selection, "--indirect-selection", "cautious"], variables, check=False)
+    assert build.returncode != 0
+    assert "needs a k range of at least 3 values" in build.output
+    assert (
+        "Rows: 30 rows read, 0 segmented (build failed, nothing published; 30 passed "
+        "validation), 0 quarantined, 0 kept with warnings"
+    ) in build.output
+
+
+@pytest.mark.parametrize(
+    ("n_rows", "variables", "k_max"),
+    [
+        (3, {}, 10),  # default n_clusters 4 and k range 1..10
+        (6, {}, 10),  # more rows than k, fewer than the k range
+        (12, {"n_clusters": 12}, 12),  # as many rows as k: metrics undefined
+    ],
+    ids=["3_rows", "6_rows", "12_rows_k_12"],
+)
+def test_too_few_customers_for_k_fails_naming_file_vars_and_fix(
+    dbt_runner, tmp_path, n_rows, variables, k_max
+) -> None:
+    path = write_rows(tmp_path / f"rows_{n_rows}.csv", valid_rows(n_rows, 5))
+    build = dbt_runner(VALIDATION_ONLY, {"customers_csv": str(path), **variables}, check=False)
+    assert build.returncode != 0
+    n_clusters = variables.get("n_clusters", 4)
+    assert (
+        f"Input file '{path}' (var customers_csv): only {n_rows} customers passed validation, "
+        f"but k-means is fitted for k up to {k_max} (vars k_selection_max = 10, n_clusters = "
+        f"{n_clusters}) and needs more customers than clusters: supply more rows or lower "
+        f"k_selection_max and n_clusters to at most {n_rows - 1}"
     ) in build.output
 
 
@@ -439,7 +654,7 @@ def test_all_null_feature_fails_clearly(dbt_runner, tmp_path) -> None:
     assert build.returncode != 0
     assert (
         "Feature credit_limit has no value in any of the 20 clean rows of input file "
-        f"'{path}': it cannot be imputed (all values empty or quarantined)"
+        f"'{path}' (var customers_csv): it cannot be imputed (all values empty or quarantined)"
     ) in build.output
 
 
@@ -476,10 +691,12 @@ def test_every_bad_var_is_reported_at_once(dbt_runner) -> None:
         "imputation": "mode",
         "warn_only_checks": "purchases_mismatch",
         "customers_csv": "data/customers.txt",
+        "n_cluster": 5,
+        "fit_sampel_size": 10,
     }
     build = dbt_runner(FILE_CHECK_ONLY, variables, check=False)
     assert build.returncode != 0
-    assert "Invalid configuration (10 problems):" in build.output
+    assert "Invalid configuration (12 problems):" in build.output
     for message in [
         "var 'n_clusters' must be 'auto' or an integer between 2 and 50, got '1'",
         "var 'n_init' must be an integer between 1 and 1000, got '0'",
@@ -491,6 +708,8 @@ def test_every_bad_var_is_reported_at_once(dbt_runner) -> None:
         "var 'imputation' must be 'mean' or 'median', got 'mode'",
         "var 'warn_only_checks' must be a list of reason codes (allowed: non_numeric_value,",
         "var 'customers_csv' must name a .csv (or .csv.gz) file, got 'data/customers.txt'",
+        "unknown var 'n_cluster'; did you mean 'n_clusters'?",
+        "unknown var 'fit_sampel_size'; did you mean 'fit_sample_size'?",
     ]:
         assert f"  - {message}" in build.output
 
@@ -515,9 +734,16 @@ def test_out_of_range_and_not_downgradable_values(dbt_runner) -> None:
         "var 'warn_only_checks' contains 'duplicate_customer_id', which is not a reason code "
         "that can be downgraded to a warning" in build.output
     )
-    # fit_sample_size >= n_clusters is only checked when both are valid integers
-    build = dbt_runner(FILE_CHECK_ONLY, {"n_clusters": 5, "fit_sample_size": 3}, check=False)
-    assert "var 'fit_sample_size' (3) must be at least n_clusters (5)" in build.output
+    # the samples must outnumber the largest k: only checked when the values are valid
+    variables = {"n_clusters": 12, "fit_sample_size": 3, "k_selection_sample_size": 12}
+    build = dbt_runner(FILE_CHECK_ONLY, variables, check=False)
+    assert "Invalid configuration (2 problems):" in build.output
+    for name, value in [("fit_sample_size", 3), ("k_selection_sample_size", 12)]:
+        assert (
+            f"var '{name}' ({value}) must be larger than the largest k fitted, 12 "
+            "(k_selection_max = 10, n_clusters = 12): raise it to at least 13 or lower "
+            "k_selection_max"
+        ) in build.output
 
 
 def test_sql_injection_through_vars_is_rejected(dbt_runner, tmp_path) -> None:
@@ -535,3 +761,97 @@ def test_sql_injection_through_vars_is_rejected(dbt_runner, tmp_path) -> None:
     assert "var 'customers_csv' must be a plain file path without quotes" in build.output
     # nothing ran: not even the seeds were loaded
     assert tables_in(build) == []
+
+
+def test_registry_records_every_declared_var_with_its_effective_value(
+    cc_general_build, cc_general_csv
+) -> None:
+    declared = yaml.safe_load((Path(__file__).parents[2] / "dbt_project.yml").read_text())["vars"]
+    run_vars = json.loads(cc_general_build.table("ml_fit_run")["run_vars"].iloc[0])
+    assert set(declared) <= set(run_vars)
+    # CLI vars override, the rest are the declared defaults
+    assert run_vars["customers_csv"] == str(cc_general_csv)
+    for name, default in declared.items():
+        if name != "customers_csv":
+            assert run_vars[name] == default, name
+
+
+# ---------------------------------------------------------------------------------------------
+# The SQL surface: the stored segment_customers() macro checks its input and flags rows.
+
+
+def expected_flags(path: Path) -> list[str | None]:
+    """Per row the reason code segment_customers() reports: missing id first, then the first
+    finding in column order, then purchases_mismatch (pandas_findings, independently)."""
+    text = pd.read_csv(path, dtype=str, keep_default_na=False)
+    order = {column: i for i, column in enumerate(CC_GENERAL_FEATURES)}
+    flags: dict[int, tuple[int, str]] = {}
+    for row, code, column in pandas_findings(path):
+        rank = (
+            -1
+            if code == "missing_customer_id"
+            else len(order)
+            if code == "purchases_mismatch"
+            else order[column]
+        )
+        if row not in flags or rank < flags[row][0]:
+            flags[row] = (rank, code)
+    return [flags[row][1] if row in flags else None for row in range(1, len(text) + 1)]
+
+
+def test_stored_macro_names_missing_columns_and_flags_impossible_values(
+    sample_build, tmp_path
+) -> None:
+    rows = valid_rows(8, 21)
+    changes = [
+        {"BALANCE": "-10"},
+        {"CASH_ADVANCE_FREQUENCY": "2.0"},
+        {"PAYMENTS": "12,5 EUR"},
+        {"PURCHASES": "700", "ONEOFF_PURCHASES": "50", "INSTALLMENTS_PURCHASES": "50"},
+        {"TENURE": "13", "PURCHASES_TRX": "-1"},
+        {"CUST_ID": ""},
+    ]
+    for row, change in zip(rows, changes, strict=False):
+        row.update(change)
+    path = write_rows(tmp_path / "to_score.csv", rows)
+    with duckdb.connect(str(sample_build.database), read_only=True) as con:
+        con.execute(
+            f"create temp table original_headers as select * from read_csv('{path}', "
+            "all_varchar = true)"
+        )
+        con.execute(
+            "create temp table to_score as select * rename (CUST_ID as customer_id) "
+            "from original_headers"
+        )
+        con.execute("create temp table no_limit as select * exclude (credit_limit) from to_score")
+        scored = con.sql(
+            "select customer_id, segment_id, data_quality_flag from segment_customers('to_score')"
+        ).df()
+        errors = {}
+        for table in ["original_headers", "no_limit"]:
+            with pytest.raises(duckdb.Error) as error:
+                con.sql(f"select segment_id from segment_customers('{table}')").fetchall()
+            errors[table] = str(error.value)
+    # every row is scored (none joined away), each with the reason code validation gives it
+    assert len(scored) == len(rows) and scored["segment_id"].notna().all()
+    flags = [None if pd.isna(flag) else flag for flag in scored["data_quality_flag"]]
+    expected = expected_flags(path)
+    assert sorted(zip(scored["customer_id"].fillna(""), flags, strict=True), key=str) == sorted(
+        zip([r["CUST_ID"] for r in rows], expected, strict=True), key=str
+    )
+    assert set(expected) == {
+        None,
+        "negative_amount",
+        "frequency_out_of_range",
+        "non_numeric_value",
+        "purchases_mismatch",
+        "negative_count",
+        "missing_customer_id",
+    }
+    names = "customer_id, " + ", ".join(c.lower() for c in CC_GENERAL_FEATURES)
+    assert (
+        "segment_customers: the input table lacks the column(s) customer_id; expected the "
+        f"lowercase names {names} (a file with the original headers: rename CUST_ID as "
+        "customer_id; found: cust_id, balance"
+    ) in errors["original_headers"]
+    assert "the input table lacks the column(s) credit_limit; expected" in errors["no_limit"]

@@ -202,6 +202,22 @@ def bootstrap_stability(
     return float(np.mean(scores)), len(scores)
 
 
+def too_few_customers_message(n_customers: int, k_max: int) -> str:
+    """The error for a fit sample smaller than the largest k to fit, naming the settings."""
+    largest = n_customers - 1
+    fix = (
+        f"lower k_selection_max (and n_clusters) to at most {largest}, e.g. "
+        f"--vars '{{k_selection_max: {largest}}}', or supply more customers"
+        if largest >= 2
+        else "supply more customers"
+    )
+    return (
+        f"only {n_customers} customers to fit but the k range goes up to {k_max} "
+        "(vars k_selection_min..k_selection_max, and n_clusters when fixed): k-means needs "
+        f"more customers than clusters; {fix}"
+    )
+
+
 def sweep_k(
     features: pd.DataFrame,
     k_values: list[int],
@@ -237,10 +253,7 @@ def sweep_k(
         raise ModelInputError("no k to evaluate: the k range is empty")
     matrix, _ = _feature_matrix(features)
     if matrix.shape[0] < k_values[-1]:
-        raise ModelInputError(
-            f"only {matrix.shape[0]} customers to fit but the k range goes up to {k_values[-1]}: "
-            "k-means needs at least as many customers as clusters"
-        )
+        raise ModelInputError(too_few_customers_message(matrix.shape[0], k_values[-1]))
     rows = []
     for k in k_values:
         # One OpenMP thread, as the final fit (clustering.fit_kmeans): bit-for-bit reproducible,

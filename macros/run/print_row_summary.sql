@@ -1,0 +1,51 @@
+{#- on-run-end, after publishing: the build's last line, "N rows read, M segmented, Q quarantined
+    (reasons), W kept with warnings", from run_summary when this invocation built it. When the
+    build stopped after validation, the counts come from the validated rows and the line says
+    that nothing was segmented; when it stopped earlier (or the input format has no row
+    validation) nothing is printed. Never raises: a summary must not turn into a second error. -#}
+{% macro print_row_summary(results) %}
+    {%- if not execute or target.type not in ["duckdb", "spark", "databricks"] -%}
+        {{ return("") }}
+    {%- endif -%}
+    {%- set status = {} -%}
+    {%- for result in results if result.node.resource_type == "model" -%}
+        {%- do status.update({result.node.name: result.status | string}) -%}
+    {%- endfor -%}
+    {%- set summary_node = _row_summary_node("run_summary") -%}
+    {%- if status.get("run_summary") == "success" and summary_node is not none -%}
+        {%- set rows = run_query(
+            "select rows_read, rows_segmented, rows_quarantined, rows_kept_with_warnings,"
+            ~ " quarantine_reasons from " ~ summary_node).rows -%}
+        {%- if rows | length == 1 -%}
+            {%- set row = rows[0] -%}
+            {%- set failed = results
+                | rejectattr("status", "in", ["success", "pass", "warn", "no-op"]) | list -%}
+            {%- do log(row_summary_line(row[0], row[1], row[2], row[3], row[4],
+                published=not failed), info=true) -%}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return("") }}
+{% endmacro %}
+
+{#- The relation of enabled model `name`, or none. -#}
+{% macro _row_summary_node(name) %}
+    {%- set nodes = graph.nodes.values() | selectattr("resource_type", "equalto", "model")
+        | selectattr("name", "equalto", name) | list -%}
+    {%- if not nodes -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(adapter.get_relation(database=nodes[0].database, schema=nodes[0].schema,
+        identifier=nodes[0].alias)) }}
+{% endmacro %}
+
+{#- The summary sentence. `published` false: the build failed after validation, so the clean
+    rows were not published as segmented. -#}
+{% macro row_summary_line(rows_read, rows_segmented, rows_quarantined, rows_kept, reasons,
+    published=true) %}
+    {%- set segmented = (rows_segmented ~ " segmented") if published
+        else ("0 segmented (build failed, nothing published; " ~ rows_segmented
+            ~ " passed validation)") -%}
+    {{ return("Rows: " ~ rows_read ~ " rows read, " ~ segmented ~ ", " ~ rows_quarantined
+        ~ " quarantined" ~ (" (" ~ reasons ~ ")" if reasons else "") ~ ", " ~ rows_kept
+        ~ " kept with warnings") }}
+{% endmacro %}
