@@ -93,9 +93,9 @@ def test_readme_statement_scores_a_new_customer(sample_build) -> None:
         result = con.sql(statement).df()
         new = con.sql(statement.split("select segment_id")[0] + "select * from new_customer").df()
     assert len(result) == 1
-    params = sample_build.table("int_feature_scaling_parameters").set_index("feature_name")
-    fill = sample_build.table("int_feature_imputation_values").set_index("feature_name")
-    centroids = sample_build.table("ml_kmeans_centroids").pivot(
+    params = sample_build.query("select * from intermediate.int_feature_scaling_parameters").set_index("feature_name")
+    fill = sample_build.query("select * from intermediate.int_feature_imputation_values").set_index("feature_name")
+    centroids = sample_build.query("select * from ml.ml_kmeans_centroids").pivot(
         index="segment_id", columns="feature_name", values="centroid_value"
     )[FEATURES]
     x = np.array(
@@ -112,6 +112,80 @@ def test_readme_statement_scores_a_new_customer(sample_build) -> None:
     assert result.loc[0, "distance_to_centroid"] == pytest.approx(distances.min(), rel=1e-12)
     names = sample_build.table("segment_personas").set_index("segment_id")["segment_name"]
     assert result.loc[0, "segment_name"] == names[result.loc[0, "segment_id"]]
+
+
+# --- DuckDB 1.x clients ------------------------------------------------------------------------
+
+#: The client line people have besides 2.0: the 1.5 CLI, JDBC / DBeaver 1.x, `pip install duckdb<2`.
+DUCKDB_1X = "duckdb<2"
+
+READ_1X = """
+import json, sys
+import duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+results = {}
+for name, sql in json.loads(sys.stdin.read()).items():
+    try:
+        results[name] = [[str(value) for value in row] for row in con.sql(sql).fetchall()]
+    except duckdb.Error as error:
+        results[name] = "error: " + str(error).splitlines()[0]
+print(json.dumps({"version": duckdb.__version__, "results": results}))
+"""
+
+
+@pytest.fixture(scope="module")
+def duckdb_1x_python() -> Path:
+    """A throw-away venv with the DuckDB 1.x Python package, cached under target/ (keyed by the
+    requirement, so a new pin makes a new venv)."""
+    venv = PROJECT_DIR / "target" / "venv-duckdb-lt-2"
+    python = venv / "bin" / "python"
+    marker = venv / ".installed"
+    if not marker.is_file():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+            + [DUCKDB_1X],
+            check=True,
+        )
+        marker.write_text(DUCKDB_1X)
+    return python
+
+
+def readme_queries() -> dict[str, str]:
+    """Every ```sql block of the README that queries the warehouse (not dbt Jinja, not DDL)."""
+    blocks = re.findall(r"```sql\n(.*?)```", (PROJECT_DIR / "README.md").read_text(), re.S)
+    return {
+        f"block {number}": block
+        for number, block in enumerate(blocks)
+        if "{{" not in block and "create " not in block
+    }
+
+
+def test_duckdb_1x_client_runs_the_readme_queries(sample_build, duckdb_1x_python) -> None:
+    """The warehouse is written in a format DuckDB 1.x reads: the 1.x package opens it
+    read-only and every README query gives the same rows as DuckDB 2.0 (queries on marts the
+    sample does not build, e.g. ledger-only ones, fail on both and are left out)."""
+    queries = readme_queries()
+    expected = {}
+    with duckdb.connect(str(sample_build.database), read_only=True) as con:
+        for name, sql in queries.items():
+            try:
+                expected[name] = [[str(value) for value in row] for row in con.sql(sql).fetchall()]
+            except duckdb.Error:
+                continue
+    result = subprocess.run(
+        [str(duckdb_1x_python), "-c", READ_1X, str(sample_build.database)],
+        input=json.dumps({name: queries[name] for name in expected}),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answer = json.loads(result.stdout)
+    print(f"DuckDB {answer['version']} ran {len(expected)} README queries")
+    assert answer["version"].startswith("1.")
+    assert len(expected) >= 15
+    assert any("segment_customers(" in queries[name] for name in expected)
+    assert answer["results"] == expected
 
 
 # --- Parquet exports ---------------------------------------------------------------------------

@@ -167,7 +167,7 @@ def test_each_malformed_row_gets_its_exact_reason(
     findings, actions = findings_of(row_level_build, row_number)
     assert findings == sorted(expected)
     clean = row_level_build.query(
-        f"select count(*) as n from int_customers_validated where source_row_number = {row_number}"
+        f"select count(*) as n from intermediate.int_customers_validated where source_row_number = {row_number}"
     )["n"].iloc[0]
     if fate == "q":
         assert actions == {"quarantined"} and clean == 0
@@ -182,7 +182,7 @@ def test_duplicate_rule_keeps_the_first_valid_row(row_level_build, malformed_row
     assert findings_of(row_level_build, first)[0] == [("non_numeric_value", "BALANCE", "oops")]
     assert findings_of(row_level_build, second)[0] == []
     kept = row_level_build.query(
-        "select source_row_number from int_customers_validated where customer_id = 'C90000'"
+        "select source_row_number from intermediate.int_customers_validated where customer_id = 'C90000'"
     )
     assert kept["source_row_number"].tolist() == [second]
 
@@ -192,7 +192,7 @@ def test_messages_and_reconciliation_on_the_malformed_file(row_level_build, malf
     n_input = len(pd.read_csv(path, dtype=str, keep_default_na=False))
     quarantine = row_level_build.table("quarantine")
     n_quarantined = quarantine.loc[quarantine.row_action == "quarantined", "source_row_number"]
-    n_clean = len(row_level_build.table("int_customers_validated"))
+    n_clean = len(row_level_build.query("select * from intermediate.int_customers_validated"))
     expected_quarantined = sum(fate == "q" for *_, fate in ROW_CASES) + 1  # + invalid C90000
     assert n_quarantined.nunique() == expected_quarantined
     assert n_clean == n_input - expected_quarantined
@@ -216,7 +216,7 @@ def test_warn_only_checks_keep_and_report_rows(dbt_runner, malformed_rows_csv) -
     warn_only = ["frequency_out_of_range", "purchases_mismatch", "non_numeric_value"]
     build = dbt_runner(VALIDATION_ONLY, {"customers_csv": str(path), "warn_only_checks": warn_only})
     quarantine = build.table("quarantine").set_index("source_row_number")
-    clean = set(build.table("int_customers_validated")["source_row_number"])
+    clean = set(build.query("select * from intermediate.int_customers_validated")["source_row_number"])
     for name in ["frequency_above_one", "frequency_below_zero", "purchases_mismatch"]:
         row_number = case_rows[name]
         assert quarantine.loc[row_number, "row_action"] == "kept"
@@ -226,7 +226,7 @@ def test_warn_only_checks_keep_and_report_rows(dbt_runner, malformed_rows_csv) -
     non_numeric = case_rows["non_numeric_value"]
     assert non_numeric in clean
     value = build.query(
-        f"select balance from int_customers_validated where source_row_number = {non_numeric}"
+        f"select balance from intermediate.int_customers_validated where source_row_number = {non_numeric}"
     )
     assert value["balance"].isna().all()
     # blocking checks still quarantine
@@ -298,7 +298,7 @@ def test_default_mode_quarantines_exactly_what_pandas_finds(dbt_runner, cc_gener
     assert counts == {"frequency_out_of_range": 8, "purchases_mismatch": 19}
     n_quarantined = quarantine["source_row_number"].nunique()
     assert (quarantine.row_action == "quarantined").all()
-    assert len(build.table("int_customers_validated")) == 8950 - n_quarantined
+    assert len(build.query("select * from intermediate.int_customers_validated")) == 8950 - n_quarantined
     raw = pd.read_csv(cc_general_csv)
     assert raw["CUST_ID"].is_unique  # so no duplicate_customer_id findings are expected
 
@@ -396,7 +396,7 @@ def test_well_formed_variants_pass_the_file_checks(dbt_runner, tmp_path) -> None
     path = tmp_path / "variant.csv"
     path.write_bytes(b"\xef\xbb\xbf" + (body + "\r\n").encode())
     build = dbt_runner(FILE_CHECK_ONLY, {"customers_csv": str(path)})
-    staged = build.table("stg_cc_general__customers")
+    staged = build.query("select * from staging.stg_cc_general__customers")
     assert staged["customer_id"].tolist() == [row["CUST_ID"] for row in rows]
     assert staged["balance"].tolist() == [float(row["BALANCE"]) for row in rows]
 
@@ -453,9 +453,9 @@ def test_constant_feature_warns_and_is_neutral_in_the_model(dbt_runner, tmp_path
     build = dbt_runner(["build"], {"customers_csv": str(path)})
     assert "Warning in test warn_constant_features" in build.output
     assert "Got 1 result, configured to warn if != 0" in build.output
-    centroids = build.table("ml_kmeans_centroids")
+    centroids = build.query("select * from ml.ml_kmeans_centroids")
     assert (centroids.loc[centroids.feature_name == "tenure", "centroid_value"] == 0).all()
-    loadings = build.table("ml_pca_loadings")
+    loadings = build.query("select * from ml.ml_pca_loadings")
     assert np.allclose(loadings.loc[loadings.feature_name == "tenure", "loading"], 0, atol=1e-12)
     assert len(build.table("customer_segments")) == 400
 

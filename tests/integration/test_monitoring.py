@@ -62,11 +62,11 @@ def monitoring(
         result["builds"][month] = build
         # the segments this run computed (also when the marts were not published)
         result["segments"][month] = build.query(
-            "select customer_id, segment_id from main_marts_build.customer_segments"
+            "select customer_id, segment_id from marts_build.customer_segments"
         )
-        result[f"drift_{month}"] = build.query("select * from main_marts_build.feature_drift")
+        result[f"drift_{month}"] = build.query("select * from marts_build.feature_drift")
         result[f"shares_{month}"] = build.query(
-            "select * from main_marts_build.segment_share_changes"
+            "select * from marts_build.segment_share_changes"
         )
     return result
 
@@ -126,7 +126,7 @@ def test_unchanged_rerun_fires_nothing(monitoring) -> None:
     assert (drift["psi"] == 0).all() and (drift["drift_status"] == "ok").all()
     changes = build.table("segment_share_changes")
     assert (changes["share_change_pp"] == 0).all()
-    registry = build.table("ml_model_registry").sort_values("run_at")
+    registry = build.query("select * from ml.ml_model_registry").sort_values("run_at")
     assert drift["baseline_run_id"].unique().tolist() == [registry["run_id"].iloc[1]]
 
 
@@ -146,7 +146,7 @@ def test_share_change_warning_matches_the_table(monitoring) -> None:
 def test_audience_changes_are_the_set_differences_of_two_runs(monitoring) -> None:
     build = monitoring["builds"]["mar"]
     changes = build.table("segment_audience_changes")
-    registry = build.table("ml_model_registry").sort_values("run_at")
+    registry = build.query("select * from ml.ml_model_registry").sort_values("run_at")
     feb_run = registry["run_id"].iloc[1]
     ours = changes[changes["run_id"] == feb_run]
     before = monitoring["segments"]["jan"]
