@@ -142,9 +142,13 @@
         {%- do run_query("create or replace table " ~ published ~ " as select * from "
             ~ build_relation) -%}
     {%- endfor -%}
-    {#- marts of an earlier configuration (e.g. ledger marts after a CC GENERAL run) -#}
+    {#- marts of an earlier configuration (e.g. ledger marts after a CC GENERAL run), and
+        temporary tables a killed build left in the published schema -#}
+    {%- set stale = stale + run_query("select table_name from information_schema.tables where"
+        ~ " table_schema = '" ~ target.schema ~ "' and table_catalog = current_database()"
+        ~ " and contains(table_name, '__dbt_tmp')").rows | map(attribute=0) | list -%}
     {%- for name in stale -%}
-        {%- do run_query("drop table if exists " ~ target.schema ~ "." ~ name) -%}
+        {%- do run_query("drop table if exists " ~ target.schema ~ '."' ~ name ~ '"') -%}
     {%- endfor -%}
     {%- do run_query("create schema if not exists scoring") -%}
     {%- for published_name, model_name in scoring_parameter_tables().items() -%}
