@@ -191,17 +191,26 @@ def test_duckdb_1x_client_runs_the_readme_queries(sample_build, duckdb_1x_python
 # --- Parquet exports ---------------------------------------------------------------------------
 
 
-def test_exports_hold_the_marts(sample_build) -> None:
-    manifest = sample_build.table("bi_exports").set_index("table_name")
-    assert sorted(manifest.index) == sorted(MARTS)
-    for mart in MARTS:
+def test_exports_hold_every_published_table(sample_build) -> None:
+    """Every table of `main` as Parquet, equal to the table plus the run stamp, listed in the
+    manifest with its row count; no staging leftovers."""
+    manifest = pd.read_csv(sample_build.exports / "manifest.csv").set_index("file_name")
+    published = sample_build.query(
+        "select table_name from information_schema.tables where table_schema = 'main'"
+    )["table_name"]
+    run = sample_build.table("segmentation_run").iloc[0]
+    assert set(MARTS) | {"k_selection", "cluster_quality", "quarantine"} <= set(published)
+    for mart in published:
         exported = pd.read_parquet(sample_build.exports / f"{mart}.parquet")
         table = sample_build.table(mart)
-        assert manifest.loc[mart, "n_rows"] == len(table) == len(exported)
-        assert list(exported.columns) == list(table.columns)
-        key = "customer_id" if mart == "customer_segments" else list(table.columns[:3])
+        assert manifest.loc[f"{mart}.parquet", "n_rows"] == len(table) == len(exported)
+        stamps = ["published_run_id", "published_run_at", "published_input_fingerprint"]
+        assert list(exported.columns) == [*table.columns, *stamps]
+        assert set(exported["published_run_id"]) <= {run["run_id"]}
+        assert set(exported["published_input_fingerprint"]) <= {run["input_fingerprint"]}
+        key = list(table.columns)
         pd.testing.assert_frame_equal(
-            exported.sort_values(key, ignore_index=True),
+            exported[key].sort_values(key, ignore_index=True),
             table.sort_values(key, ignore_index=True),
             check_dtype=False,
         )
@@ -240,8 +249,8 @@ def test_exports_read_through_sqlalchemy_duckdb_engine(sample_build) -> None:
 
 
 def test_exports_are_readable_while_a_build_rewrites_them(sample_build, tmp_path: Path) -> None:
-    """Read every export in a loop while `dbt run` rewrites them: every read is a complete file
-    with the right row count, and the files were replaced during the loop."""
+    """Read every export in a loop while `dbt run` rebuilds and publishes: every read is a
+    complete file with the right row count, and the files were replaced during the loop."""
     database = tmp_path / "segmentation.duckdb"
     shutil.copy(sample_build.database, database)
     exports = tmp_path / "exports"
@@ -253,12 +262,11 @@ def test_exports_are_readable_while_a_build_rewrites_them(sample_build, tmp_path
         "SEGMENTATION_EXPORTS_DIR": str(exports),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "0",
     }
-    # a few rounds of exports to give the readers many chances to hit a write
-    command = [str(DBT), "run", "--select", "bi_exports", "--target-path", str(tmp_path / "t")]
+    command = [str(DBT), "run", "--target-path", str(tmp_path / "t")]
     command += ["--log-path", str(tmp_path)]
     inodes: dict[str, set[int]] = {mart: set() for mart in MARTS}
     n_reads = 0
-    for _ in range(2):
+    for _ in range(1):
         process = subprocess.Popen(
             command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
@@ -273,7 +281,7 @@ def test_exports_are_readable_while_a_build_rewrites_them(sample_build, tmp_path
                 n_reads += 1
         output = process.communicate(timeout=60)[0].decode()
         assert process.returncode == 0, output[-3000:]
-    print(f"{n_reads} complete reads while the exports were rewritten twice")
+    print(f"{n_reads} complete reads while a build rewrote the exports")
     assert n_reads > 30
     # the files were replaced under the readers (the loop overlapped the writes)
     for mart in MARTS:
@@ -429,5 +437,5 @@ def test_docs_generate_lists_the_exposures_and_metrics(sample_build) -> None:
     )
     metrics = {m["name"] for m in manifest["metrics"].values()}
     assert {"customers", "share_of_customers", "average_balance", "cash_advance_share"} <= metrics
-    for mart in [*MARTS, "bi_exports", "metricflow_time_spine"]:
+    for mart in [*MARTS, "segmentation_run", "metricflow_time_spine"]:
         assert f"model.segmentation.{mart}" in catalog["nodes"]

@@ -68,6 +68,9 @@ def monitoring(
         result[f"shares_{month}"] = build.query(
             "select * from marts_build.segment_share_changes"
         )
+        # what BI sees after this build: the published run and the exports' run
+        result[f"published_{month}"] = build.query("select run_id from main.segmentation_run")
+        result[f"exported_{month}"] = pd.read_csv(build.exports / "manifest.csv")
     return result
 
 
@@ -94,10 +97,10 @@ def test_shifted_feature_fires_the_alert_test_on_that_feature_only(monitoring) -
     assert drift.index[drift["drift_status"] != "ok"].tolist() == [SHIFTED]
     assert drift.loc[SHIFTED, "drift_status"] == "alert"
     assert (drift.drop(SHIFTED)["psi"] == 0).all()  # identical values: exactly 0
-    # the campaign audiences were not exported from the drifted run
-    assert "SKIP relation main.audience_exports" in build.output or re.search(
-        r"SKIP .*audience_exports", build.output
-    )
+    # BI and the campaign audiences keep January's run
+    january = monitoring["published_jan"]["run_id"].tolist()
+    assert monitoring["published_feb"]["run_id"].tolist() == january
+    assert set(monitoring["exported_feb"]["published_run_id"]) == set(january)
 
 
 def test_psi_equals_an_independent_numpy_computation(monitoring) -> None:
@@ -170,7 +173,7 @@ def test_audience_files_hold_the_latest_run(monitoring) -> None:
     build = monitoring["builds"]["mar"]
     changes = build.table("segment_audience_changes")
     latest = changes[changes["run_at"] == changes["run_at"].max()]
-    manifest = build.table("audience_exports").set_index("segment_id")
+    manifest = monitoring["exported_mar"].set_index("file_name")
     folder = build.exports / "audiences"
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         f"segment_{s}.csv" for s in latest["segment_id"].unique()
@@ -179,4 +182,4 @@ def test_audience_files_hold_the_latest_run(monitoring) -> None:
         written = pd.read_csv(folder / f"segment_{segment}.csv", dtype={"customer_id": str})
         assert written["customer_id"].tolist() == sorted(rows["customer_id"])
         assert (written["audience_change"] == "stayed").all()  # March = February
-        assert manifest.loc[segment, "n_rows"] == len(rows) == manifest.loc[segment, "n_stayed"]
+        assert manifest.loc[f"audiences/segment_{segment}.csv", "n_rows"] == len(rows)
