@@ -5,8 +5,8 @@ Rows of the same run_at are replaced: by dbt's delete+insert on DuckDB, in the m
 transaction that publishes the run, so a failed or killed run is never recorded as published.
 """
 
-from customer_segmentation.frames import is_spark, replace_rows, to_engine, to_pandas
 from customer_segmentation.exports import with_unpublished_status
+from customer_segmentation.frames import is_spark, replace_rows, to_engine, to_pandas
 from customer_segmentation.history import registry_row
 
 

@@ -93,8 +93,12 @@ def test_readme_statement_scores_a_new_customer(sample_build) -> None:
         result = con.sql(statement).df()
         new = con.sql(statement.split("select segment_id")[0] + "select * from new_customer").df()
     assert len(result) == 1
-    params = sample_build.query("select * from intermediate.int_feature_scaling_parameters").set_index("feature_name")
-    fill = sample_build.query("select * from intermediate.int_feature_imputation_values").set_index("feature_name")
+    params = sample_build.query(
+        "select * from intermediate.int_feature_scaling_parameters"
+    ).set_index("feature_name")
+    fill = sample_build.query("select * from intermediate.int_feature_imputation_values").set_index(
+        "feature_name"
+    )
     centroids = sample_build.query("select * from ml.ml_kmeans_centroids").pivot(
         index="segment_id", columns="feature_name", values="centroid_value"
     )[FEATURES]
@@ -143,8 +147,15 @@ def duckdb_1x_python() -> Path:
     if not marker.is_file():
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
         subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-            + [DUCKDB_1X],
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                DUCKDB_1X,
+            ],
             check=True,
         )
         marker.write_text(DUCKDB_1X)

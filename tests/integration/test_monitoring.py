@@ -65,9 +65,7 @@ def monitoring(
             "select customer_id, segment_id from marts_build.customer_segments"
         )
         result[f"drift_{month}"] = build.query("select * from marts_build.feature_drift")
-        result[f"shares_{month}"] = build.query(
-            "select * from marts_build.segment_share_changes"
-        )
+        result[f"shares_{month}"] = build.query("select * from marts_build.segment_share_changes")
         # what BI sees after this build: the published run and the exports' run
         result[f"published_{month}"] = build.query("select run_id from main.segmentation_run")
         result[f"exported_{month}"] = pd.read_csv(build.exports / "manifest.csv")

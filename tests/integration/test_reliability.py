@@ -121,9 +121,7 @@ def dbt_command(database: Path, variables: dict) -> tuple[list[str], dict[str, s
     exports go beside the warehouse."""
     command = [str(DBT), "build", "--target-path", str(database.with_suffix(".target"))]
     command += ["--log-path", str(database.parent), "--vars", json.dumps(variables)]
-    env = {
-        key: value for key, value in os.environ.items() if key != "SEGMENTATION_EXPORTS_DIR"
-    }
+    env = {key: value for key, value in os.environ.items() if key != "SEGMENTATION_EXPORTS_DIR"}
     env |= {
         "SEGMENTATION_DB": str(database),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "0",
@@ -233,9 +231,7 @@ def test_two_warehouses_in_one_folder_keep_their_own_exports(first_builds) -> No
             assert metadata[b"input_fingerprint"].decode() == fingerprint
             table = pq.read_table(path)
             assert table.num_rows == counts[name], name
-            stamps = table.select(
-                ["published_run_id", "published_input_fingerprint"]
-            ).to_pandas()
+            stamps = table.select(["published_run_id", "published_input_fingerprint"]).to_pandas()
             assert set(stamps["published_run_id"]) <= {run_id}
             assert set(stamps["published_input_fingerprint"]) <= {fingerprint}
         assert {"customer_segments", "segment_profiles", "segment_personas", "quarantine"} <= set(
@@ -304,11 +300,13 @@ def test_failed_and_killed_builds_change_nothing_users_read(first_builds, inputs
     log = kill_build_when(database, new_vars, r"START python table model ml\.ml_kmeans_centroids")
     assert "OK created python table model ml.ml_kmeans_centroids" not in log
     assert published_state(database) == before
-    kill_build_when(database, new_vars, r"OK created sql table model marts_build\.customer_segments")
+    kill_build_when(
+        database, new_vars, r"OK created sql table model marts_build\.customer_segments"
+    )
     with duckdb.connect(str(database), read_only=True) as con:
-        (n_building,) = con.execute("select count(*) from marts_build.customer_segments").fetchall()[
-            0
-        ]
+        (n_building,) = con.execute(
+            "select count(*) from marts_build.customer_segments"
+        ).fetchall()[0]
         registry = con.execute(
             "select strftime(run_at, '%Y-%m-%d'), published_at is not null"
             " from ml.ml_model_registry order by run_at"
@@ -327,7 +325,9 @@ def test_failed_and_killed_builds_change_nothing_users_read(first_builds, inputs
     after = published_state(database)
     assert len(after["published_runs"]) == 2
     assert after["scored"] != before["scored"]
-    changed = {name for name, digest in after["files"].items() if before["files"].get(name) != digest}
+    changed = {
+        name for name, digest in after["files"].items() if before["files"].get(name) != digest
+    }
     assert changed == set(after["files"])  # every file is rewritten (new run stamp)
     assert after["main"]["segmentation_run"] != before["main"]["segmentation_run"]
     assert after["scoring"]["segment_centroids"] != before["scoring"]["segment_centroids"]

@@ -58,13 +58,17 @@ def test_sample_segments_recover_the_generator_archetypes(sample_build) -> None:
 def test_median_imputation_matches_pandas(dbt_runner) -> None:
     selection = ["--select", "+int_customers_imputed", "--indirect-selection", "cautious"]
     build = dbt_runner(["build", *selection], {"imputation": "median"})
-    values = build.query("select * from intermediate.int_feature_imputation_values").set_index("feature_name")
+    values = build.query("select * from intermediate.int_feature_imputation_values").set_index(
+        "feature_name"
+    )
     raw = pd.read_csv(SAMPLE_CSV).rename(columns=sql_name)[FEATURES]
     medians = raw.median()
     for feature in FEATURES:
         assert values.loc[feature, "imputation_value"] == pytest.approx(medians[feature], rel=1e-12)
     assert (values["imputation_method"] == "median").all()
-    imputed = build.query("select * from intermediate.int_customers_imputed").set_index("customer_id")
+    imputed = build.query("select * from intermediate.int_customers_imputed").set_index(
+        "customer_id"
+    )
     expected = (
         pd.read_csv(SAMPLE_CSV)
         .set_index("CUST_ID")["MINIMUM_PAYMENTS"]

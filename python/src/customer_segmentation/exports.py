@@ -103,9 +103,7 @@ def lock_message(path: str, error: str) -> str | None:
     if "Could not set lock" not in error and "Conflicting lock" not in error:
         return None
     holder = _LOCK_HOLDER.search(error)
-    who = (
-        f"process {holder['pid']} ({holder['program']})" if holder else "another process"
-    )
+    who = f"process {holder['pid']} ({holder['program']})" if holder else "another process"
     return (
         f"The warehouse {path} is in use by {who}: close that program (a DuckDB CLI, DBeaver, "
         "a notebook, or another dbt build) and run the build again, or build into another file "
