@@ -55,6 +55,7 @@ def monitoring(
     february[list(CC_GENERAL_COLUMNS)].to_csv(files["feb"], index=False)
     run = dbt_database_runner()
     result: dict = {"inputs": {"jan": january, "feb": february}, "builds": {}, "segments": {}}
+    result["feb_file"] = files["feb"]
     for month, as_of in MONTHS.items():
         build = run(
             ["build"], {"customers_csv": str(files[month]), "as_of_date": as_of}, check=False
@@ -181,3 +182,25 @@ def test_audience_files_hold_the_latest_run(monitoring) -> None:
         assert written["customer_id"].tolist() == sorted(rows["customer_id"])
         assert (written["audience_change"] == "stayed").all()  # March = February
         assert manifest.loc[f"audiences/segment_{segment}.csv", "n_rows"] == len(rows)
+
+
+def test_a_new_input_lineage_starts_its_own_baseline(monitoring) -> None:
+    """February's drifted file, built as a new lineage (as a first run on other data is): no
+    baseline, so no alert, and it is published. Runs last: it changes the warehouse."""
+    build = monitoring["builds"]["mar"].dbt(
+        ["build"],
+        {
+            "customers_csv": str(monitoring["feb_file"]),
+            "as_of_date": "2026-04-30",
+            "input_lineage": "other-bank",
+        },
+    )
+    drift = build.table("feature_drift")
+    assert (drift["drift_status"] == "no_baseline").all()
+    run = build.table("segmentation_run").iloc[0]
+    assert run["input_lineage"] == "other-bank"
+    assert str(run["run_at"]).startswith("2026-04-30")
+    lineages = build.query("select distinct input_lineage from ml.ml_feature_baseline order by 1")[
+        "input_lineage"
+    ].tolist()
+    assert lineages == ["default", "other-bank"]  # the file paths are not the bundled sample

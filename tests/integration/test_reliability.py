@@ -383,3 +383,22 @@ def test_a_locked_warehouse_stops_the_build_with_one_line(first_builds) -> None:
     assert "Traceback" not in output
     print(output)
     assert len(output.splitlines()) < 15
+
+
+@pytest.mark.parametrize(
+    ("variables", "lineage"),
+    [
+        ({}, "sample"),
+        ({"customers_csv": "../shared/data/cc_general.csv"}, "default"),
+        ({"input_format": "ledger"}, "ledger_sample"),
+        ({"input_lineage": "emea"}, "emea"),
+    ],
+)
+def test_default_input_lineage(first_builds, run_dbt, variables, lineage) -> None:
+    """The bundled sample and other input belong to different lineages (drift baselines)."""
+    compiled = run_dbt(
+        ["compile", "--quiet", "--inline", "{{ input_lineage() }}"],
+        first_builds["second"],
+        variables,
+    ).output
+    assert compiled.strip().splitlines()[-1].strip() == lineage
