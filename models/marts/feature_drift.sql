@@ -13,7 +13,8 @@
 {#- `previous` / `first` look only at runs of this run's input lineage (a new data set starts
     its own baseline; docs/decisions/012-switching-data-sets.md); a pinned run time is taken
     as given. Rows stored before lineages existed count as `default`. #}
-{%- set same_lineage = (var("drift_baseline", "previous") | string | trim) in ["previous", "first"] %}
+{%- set baseline_choice = var("drift_baseline", "previous") | string | trim %}
+{%- set same_lineage = baseline_choice in ["previous", "first"] %}
 
 with
 
