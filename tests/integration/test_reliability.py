@@ -290,13 +290,16 @@ def test_failed_and_killed_builds_change_nothing_users_read(first_builds, inputs
     assert published_state(database) == before
 
     # (b) a build that fails on a test or guard: 12 rows and k = 12
-    failed = build(database, {"customers_csv": str(inputs["tiny"]), "n_clusters": 12}, False)
+    # (every failed run uses the drifted run's date: history accepts runs in time order only,
+    # and a run of the same date replaces the earlier one's history rows)
+    tiny_vars = {"customers_csv": str(inputs["tiny"]), "n_clusters": 12, "as_of_date": DRIFT_AS_OF}
+    failed = build(database, tiny_vars, False)
     assert failed.returncode != 0
     print("12 rows, k = 12:", re.findall(r"(?:Failure|Error) in \w+ \w+", failed.stdout))
     assert published_state(database) == before
 
     # (c) SIGKILL while the Python model fits k-means, and in the middle of the marts
-    new_vars = {"customers_csv": str(inputs["new"]), "as_of_date": "2026-12-31"}
+    new_vars = {"customers_csv": str(inputs["new"]), "as_of_date": DRIFT_AS_OF}
     log = kill_build_when(database, new_vars, r"START python table model ml\.ml_kmeans_centroids")
     assert "OK created python table model ml.ml_kmeans_centroids" not in log
     assert published_state(database) == before
