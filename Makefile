@@ -89,4 +89,4 @@ bench: $(INSTALLED)  ## notebook baseline vs `dbt build` on ROWS generated custo
 	$(BIN)/python benchmarks/run_bench.py --rows $(ROWS) --format $(FORMAT) --baseline $(BASELINE)
 
 clean:
-	rm -rf target logs segmentation.duckdb segmentation.duckdb.wal .pytest_cache exports reports
+	rm -rf target logs segmentation.duckdb segmentation.duckdb.wal .pytest_cache exports segmentation_exports reports

@@ -1,10 +1,9 @@
-{#- on-run-end hook: store the fitted model in the warehouse as a SQL macro analysts and BI tools
-    can call without dbt or Python. DuckDB: the table macro
-    `segment_customers(table_name)` (`from segment_customers('new_customers')`), whose body is
-    `assign_segment` over `query_table(table_name)`. It reads the parameter tables at call time,
-    so it always scores with the model of the last build. Other engines: nothing (use the
-    `assign_segment` macro in a model). Skipped, with a log line, while the parameter tables do
-    not exist yet (first partial build). -#}
+{#- The fitted model as a SQL macro analysts and BI tools can call without dbt or Python.
+    DuckDB: returns the DDL of the table macro `segment_customers(table_name)` (`from
+    segment_customers('new_customers')`), whose body is `assign_segment` over
+    `query_table(table_name)`; publish_marts runs it in the publish transaction. It reads the
+    published parameter tables at call time, so it scores with the published run. Other
+    engines: nothing (use the `assign_segment` macro in a model). -#}
 {% macro create_segment_macros() %}
     {{ return(adapter.dispatch("create_segment_macros", "segmentation")()) }}
 {% endmacro %}
@@ -12,50 +11,30 @@
 {% macro default__create_segment_macros() %}
     {{ log("create_segment_macros: no stored SQL macro on " ~ target.type
         ~ "; use the assign_segment macro in a model", info=true) }}
+    {{ return("") }}
 {% endmacro %}
 
 {% macro duckdb__create_segment_macros() %}
     {%- if not execute %}{{ return("") }}{% endif %}
-    {%- set names = {
-        "imputation": "int_feature_imputation_values",
-        "scaling": "int_feature_scaling_parameters",
-        "centroids": "ml_segment_centroids",
-        "pca_loadings": "ml_pca_loadings",
-        "personas": "segment_personas",
-    } %}
+    {#- The published parameters (schema `scoring`) and personas (target schema): publish_marts
+        swaps them and runs this DDL in one transaction, so the macro always scores with the
+        published run and names segments from the same run. No database part: the macro works
+        however the file is attached (after `use`). -#}
     {%- set parameters = {} %}
-    {%- set missing = [] %}
-    {%- for key, name in names.items() %}
-        {%- set nodes = graph.nodes.values() | selectattr("resource_type", "equalto", "model")
-            | selectattr("name", "equalto", name) | list %}
-        {%- set found = none %}
-        {%- if nodes %}
-            {%- set found = adapter.get_relation(
-                database=nodes[0].database, schema=nodes[0].schema, identifier=nodes[0].alias) %}
-        {%- endif %}
-        {%- if found is none %}
-            {%- do missing.append(name) %}
-        {%- else %}
-            {#- no database part: the macro works however the file is attached (after `use`) -#}
-            {%- do parameters.update({key: found.include(database=false)}) %}
-        {%- endif %}
+    {%- for key, schema, name in [
+        ("imputation", "scoring", "imputation_values"),
+        ("scaling", "scoring", "scaling_parameters"),
+        ("centroids", "scoring", "segment_centroids"),
+        ("pca_loadings", "scoring", "pca_loadings"),
+        ("personas", target.schema, "segment_personas"),
+    ] %}
+        {%- do parameters.update({key: api.Relation.create(
+            database=target.database, schema=schema, identifier=name).include(database=false)}) %}
     {%- endfor %}
-    {%- if missing %}
-        {{ log("create_segment_macros: skipped, not built yet: " ~ missing | join(", "), info=true) }}
-        {{ return("") }}
-    {%- endif %}
-    {#- BI reads the published marts in the target schema: the macro lives there too and names
-        segments from the published segment_personas (see publish_marts). -#}
     {%- set schema = target.schema %}
-    {%- set published_personas = adapter.get_relation(
-        database=target.database, schema=schema, identifier="segment_personas") %}
-    {%- if published_personas is not none %}
-        {%- do parameters.update({"personas": published_personas.include(database=false)}) %}
-    {%- endif %}
     {%- set ddl %}
 create or replace macro {{ schema }}.segment_customers(table_name) as table
 {{ assign_segment("query_table(table_name)", parameters=parameters) }}
     {%- endset %}
-    {%- do run_query(ddl) %}
-    {{ log("create_segment_macros: created " ~ schema ~ ".segment_customers(table_name)", info=true) }}
+    {{ return(ddl) }}
 {% endmacro %}

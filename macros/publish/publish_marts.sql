@@ -1,62 +1,206 @@
-{#- The `on-run-end` publish step. Marts are built into their own schema (`<target
-    schema>_marts_build`, see dbt_project.yml); BI reads copies in the target schema (`main`).
-    Only an invocation in which every node succeeded (warnings allowed) publishes, and it
-    replaces every mart of the build schema in ONE transaction: readers see either all marts of
-    the previous successful build or all of this one, never a mix, even if the build is killed.
-    Renders the SQL of the hook (empty when there is nothing to publish). -#}
+{#- The `on-run-end` publish step (docs/publishing.md). Marts (and the quarantine) are built
+    into their own schema (`marts_build`; Spark: `<target schema>_marts_build`); BI reads copies
+    in the target schema (`main`). Only an invocation that built every mart and in which every
+    node succeeded (warnings allowed) publishes. On DuckDB it then changes, in ONE transaction,
+    every published mart, the scoring parameters (schema `scoring`), the stored macro
+    `segment_customers` and the registry's `published_at`; the exports (Parquet + audience
+    CSVs) are written to a hidden folder before that transaction and moved into place right
+    after it. Otherwise nothing users read changes, and the log says why and what to do. -#}
 {% macro publish_marts(results) %}
     {%- if not execute -%}
         {{ return("") }}
     {%- endif -%}
     {%- set failed = results | rejectattr("status", "in", ["success", "pass", "warn", "no-op"]) | list -%}
-    {%- set built = [] -%}
-    {%- for result in results if result.node.resource_type == "model"
-        and "marts" in result.node.fqn and result.status == "success" -%}
-        {%- do built.append(result.node.name) -%}
-    {%- endfor -%}
     {%- if failed -%}
-        {%- do log("Marts NOT published: " ~ failed | length ~ " node(s) did not succeed; "
-            ~ target.schema ~ " keeps the marts of the last successful build.", info=true) -%}
+        {%- do publish_failure_summary(failed) -%}
         {{ return("") }}
     {%- endif -%}
+    {%- set built = [] -%}
+    {%- for result in results if result.node.resource_type == "model"
+        and is_published_node(result.node) and result.status == "success" -%}
+        {%- do built.append(result.node.name) -%}
+    {%- endfor -%}
     {%- if not built -%}
         {{ return("") }}
     {%- endif -%}
     {%- set copies = [] -%}
+    {%- set not_built = [] -%}
     {%- for node in graph.nodes.values()
-        if node.resource_type == "model" and "marts" in node.fqn
+        if node.resource_type == "model" and is_published_node(node)
         and node.config.materialized in ["table", "incremental", "view"] -%}
-        {%- set build_relation = adapter.get_relation(
-            database=node.database, schema=node.schema, identifier=node.alias) -%}
-        {%- if build_relation is not none -%}
+        {%- if node.name not in built -%}
+            {%- do not_built.append(node.name) -%}
+        {%- else -%}
+            {%- set build_relation = adapter.get_relation(
+                database=node.database, schema=node.schema, identifier=node.alias) -%}
             {%- set published = api.Relation.create(
                 database=(target.database or none), schema=target.schema, identifier=node.alias,
                 type="table") -%}
             {%- do copies.append((published, build_relation)) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- if not_built -%}
+        {%- do log("Marts NOT published: this invocation built " ~ built | length ~ " of "
+            ~ (built | length + not_built | length) ~ " marts (not: " ~ not_built | sort
+            | join(", ") ~ "); only a full `dbt build` publishes. " ~ target.schema
+            ~ " is unchanged.", info=true) -%}
+        {{ return("") }}
+    {%- endif -%}
     {{ return(adapter.dispatch("publish_copies", "segmentation")(copies)) }}
 {%- endmacro %}
 
-{#- Renders (or runs) the copies [(published relation, build relation), ...]. DuckDB and the
-    default: one transaction, `create or replace table ... as select`. -#}
+{#- Is this node published (a mart or the quarantine)? -#}
+{% macro is_published_node(node) %}
+    {{- return(node.fqn | length > 1 and node.fqn[1] in ["marts", "data_quality"]) -}}
+{% endmacro %}
+
+{#- The relation of a model of this project, by name (none when not built). -#}
+{% macro segmentation_model_relation(name) %}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == "model" and node.name == name -%}
+        {{ return(adapter.get_relation(
+            database=node.database, schema=node.schema, identifier=node.alias)) }}
+    {%- endfor -%}
+    {{ return(none) }}
+{% endmacro %}
+
+{#- Renders the copies [(published relation, build relation), ...] as one transaction
+    (engines other than DuckDB and Spark). -#}
 {% macro default__publish_copies(copies) %}
     {%- set statements = [] -%}
     {%- for published, build_relation in copies -%}
         {%- do statements.append("create or replace table " ~ published
             ~ " as select * from " ~ build_relation) -%}
     {%- endfor -%}
-    {%- do log("Publishing " ~ statements | length ~ " marts into schema " ~ target.schema
-        ~ " in one transaction", info=true) -%}
     begin transaction;
     {{ statements | join(";\n") }};
     commit;
 {%- endmacro %}
 
+{#- DuckDB: stage the exports, then one transaction (marts, scoring parameters, macro,
+    registry), then move the exports into place. Runs the SQL itself; the hook renders none. -#}
+{% macro duckdb__publish_copies(copies) %}
+    {%- set fit_run = segmentation_model_relation("ml_fit_run") -%}
+    {%- set run = run_query("select run_id, strftime(run_at, '%Y-%m-%d %H:%M:%S'),"
+        ~ " input_fingerprint from " ~ fit_run).rows[0] -%}
+    {%- set run = {"run_id": run[0], "run_at": run[1], "input_fingerprint": run[2]} -%}
+
+    {#- 1. Exports, written beside the warehouse into a hidden staging folder. -#}
+    {%- set folder = segmentation_exports_dir() -%}
+    {%- set staging = run_query("select segmentation_prepare_exports('" ~ folder ~ "', '"
+        ~ run.run_id ~ "')").rows[0][0] -%}
+    {%- set files = [] -%}
+    {%- for published, build_relation in copies -%}
+        {%- set path = staging ~ "/" ~ published.identifier ~ ".parquet" -%}
+        {%- do run_query("copy (select *, '" ~ run.run_id ~ "' as published_run_id, cast('"
+            ~ run.run_at ~ "' as timestamp) as published_run_at, '" ~ run.input_fingerprint
+            ~ "' as published_input_fingerprint from " ~ build_relation ~ ") to '" ~ path
+            ~ "' (format parquet, kv_metadata {run_id: '" ~ run.run_id ~ "', run_at: '"
+            ~ run.run_at ~ "', input_fingerprint: '" ~ run.input_fingerprint ~ "'})") -%}
+        {%- do files.append((published.identifier, published.identifier ~ ".parquet",
+            "read_parquet('" ~ path ~ "')")) -%}
+    {%- endfor -%}
+    {%- set audiences = segmentation_model_relation("segment_audience_changes") -%}
+    {%- if audiences is not none and "segment_audience_changes" in copies
+        | map(attribute=0) | map(attribute="identifier") | list -%}
+        {%- set latest = "(select * from " ~ audiences ~ " where run_at = cast('" ~ run.run_at
+            ~ "' as timestamp))" -%}
+        {%- for row in run_query("select distinct segment_id from " ~ latest
+            ~ " as latest order by 1").rows -%}
+            {%- set name = "audiences/segment_" ~ row[0] ~ ".csv" -%}
+            {%- do run_query("copy (select customer_id, segment_id, segment_name,"
+                ~ " audience_change, run_at from " ~ latest ~ " as latest where segment_id = "
+                ~ row[0] ~ " order by customer_id) to '" ~ staging ~ "/" ~ name
+                ~ "' (format csv, header true)") -%}
+            {%- do files.append(("segment_audience_changes", name,
+                "read_csv('" ~ staging ~ "/" ~ name ~ "', header = true)")) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set manifest = [] -%}
+    {%- for table_name, file_name, reader in files -%}
+        {%- do manifest.append("select '" ~ file_name ~ "' as file_name, '" ~ table_name
+            ~ "' as table_name, (select count(*) from " ~ reader ~ ") as n_rows") -%}
+    {%- endfor -%}
+    {%- do run_query("copy (select files.*, '" ~ run.run_id ~ "' as published_run_id, '"
+        ~ run.run_at ~ "' as published_run_at, '" ~ run.input_fingerprint
+        ~ "' as published_input_fingerprint from (" ~ manifest | join(" union all ")
+        ~ ") as files order by file_name) to '" ~ staging
+        ~ "/manifest.csv' (format csv, header true)") -%}
+
+    {#- 2. One transaction: what BI and the macro read changes all at once. Statement by
+        statement, so the macro is rendered after the scoring parameters exist (its SQL is
+        specialized to the fitted segment ids it reads from them). -#}
+    {%- set published_names = copies | map(attribute=0) | map(attribute="identifier") | list -%}
+    {%- set build_schema = (copies | first)[1].schema -%}
+    {%- set stale = run_query("select table_name from information_schema.tables where"
+        ~ " table_schema = '" ~ build_schema ~ "' and table_catalog = current_database()").rows
+        | map(attribute=0) | reject("in", published_names) | list -%}
+    {#- run_query opens dbt's transaction (auto-begin); close the one the staging queries
+        opened, so the next statement begins the publish transaction -#}
+    {%- do adapter.commit() -%}
+    {%- for published, build_relation in copies -%}
+        {%- do run_query("create or replace table " ~ published ~ " as select * from "
+            ~ build_relation) -%}
+    {%- endfor -%}
+    {#- marts of an earlier configuration (e.g. ledger marts after a CC GENERAL run), and
+        temporary tables a killed build left in the published schema -#}
+    {%- set stale = stale + run_query("select table_name from information_schema.tables where"
+        ~ " table_schema = '" ~ target.schema ~ "' and table_catalog = current_database()"
+        ~ " and contains(table_name, '__dbt_tmp')").rows | map(attribute=0) | list -%}
+    {%- for name in stale -%}
+        {%- do run_query("drop table if exists " ~ target.schema ~ '."' ~ name ~ '"') -%}
+    {%- endfor -%}
+    {%- do run_query("create schema if not exists scoring") -%}
+    {%- for published_name, model_name in scoring_parameter_tables().items() -%}
+        {%- do run_query("create or replace table scoring." ~ published_name
+            ~ " as select * from " ~ segmentation_model_relation(model_name)) -%}
+    {%- endfor -%}
+    {%- do run_query(create_segment_macros()) -%}
+    {%- set registry = segmentation_model_relation("ml_model_registry") -%}
+    {%- if registry is not none -%}
+        {%- do run_query("update " ~ registry ~ " set published_at = cast(now() as timestamp)"
+            ~ " where run_id = '" ~ run.run_id ~ "'") -%}
+    {%- endif -%}
+    {%- do adapter.commit() -%}
+    {%- do log("Published " ~ copies | length ~ " marts, the scoring parameters and "
+        ~ target.schema ~ ".segment_customers() in one transaction (run " ~ run.run_at ~ ")",
+        info=true) -%}
+
+    {#- 3. The exports follow the committed warehouse (renames, manifest last). -#}
+    {%- set n_files = run_query("select segmentation_publish_exports('" ~ staging ~ "', '"
+        ~ folder ~ "')").rows[0][0] -%}
+    {%- do adapter.commit() -%}
+    {%- do log("Exported " ~ n_files ~ " files to " ~ folder, info=true) -%}
+    {{ return("") }}
+{%- endmacro %}
+
+{#- Published name (schema `scoring`) -> model of the parameters the stored macro scores with. -#}
+{% macro scoring_parameter_tables() %}
+    {{ return({
+        "imputation_values": "int_feature_imputation_values",
+        "scaling_parameters": "int_feature_scaling_parameters",
+        "segment_centroids": "ml_segment_centroids",
+        "pca_loadings": "ml_pca_loadings",
+    }) }}
+{% endmacro %}
+
+{#- Folder of the exports: SEGMENTATION_EXPORTS_DIR, else `<warehouse stem>_exports` beside
+    the warehouse file (segmentation.duckdb -> segmentation_exports/). -#}
+{% macro segmentation_exports_dir() %}
+    {%- set configured = env_var("SEGMENTATION_EXPORTS_DIR", "") | trim -%}
+    {%- if configured -%}
+        {{ return(configured) }}
+    {%- endif -%}
+    {%- set path = target.path if target.path is defined and target.path else "segmentation.duckdb" -%}
+    {%- set stem = modules.re.sub("[.][^./]*$", "", path) -%}
+    {{ return(stem ~ "_exports") }}
+{% endmacro %}
+
 {#- Spark has no multi-statement transactions: each mart is replaced on its own, right away
     (the hook renders no SQL). Delta / Iceberg tables are replaced atomically one by one
     (`create or replace table`); plain Parquet tables are dropped and recreated, so a reader can
-    briefly miss a mart or see marts of two builds. The log says which. -#}
+    briefly miss a mart or see marts of two builds. The log says which. No exports: BI reads the
+    published tables. -#}
 {% macro spark__publish_copies(copies) %}
     {%- set file_format = env_var("SEGMENTATION_SPARK_FILE_FORMAT", "delta" if target.type == "databricks"
             else "parquet") -%}

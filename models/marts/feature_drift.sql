@@ -10,6 +10,11 @@
 {%- set features = segmentation_features() %}
 {%- set baseline = drift_baseline_run("baseline_runs.run_at", "fit_run.run_at") %}
 {%- set psi_epsilon = 0.0001 %}
+{#- `previous` / `first` look only at runs of this run's input lineage (a new data set starts
+    its own baseline; docs/decisions/012-switching-data-sets.md); a pinned run time is taken
+    as given. Rows stored before lineages existed count as `default`. #}
+{%- set baseline_choice = var("drift_baseline", "previous") | string | trim %}
+{%- set same_lineage = baseline_choice in ["previous", "first"] %}
 
 with
 
@@ -17,7 +22,8 @@ fit_run as (
 
     select
         run_id,
-        run_at
+        run_at,
+        input_lineage
 
     from {{ ref('ml_fit_run') }}
 
@@ -48,7 +54,8 @@ baseline_runs as (
 
     select distinct
         run_id,
-        run_at
+        run_at,
+        coalesce(input_lineage, 'default') as input_lineage
 
     from baselines
 
@@ -63,7 +70,11 @@ candidate_runs as (
 
     from baseline_runs
     cross join fit_run
-    where {{ baseline.condition }}
+    where
+        {{ baseline.condition }}
+        {% if same_lineage -%}
+            and baseline_runs.input_lineage = fit_run.input_lineage
+        {%- endif %}
 
 ),
 

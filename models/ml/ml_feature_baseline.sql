@@ -14,6 +14,7 @@
     partition_by=none if target.type == "duckdb" else ["run_at"],
     unique_key="run_at",
     full_refresh=false,
+    on_schema_change="append_new_columns",
 ) }}
 
 with
@@ -22,7 +23,8 @@ fit_run as (
 
     select
         run_id,
-        run_at
+        run_at,
+        input_lineage
 
     from {{ ref('ml_fit_run') }}
 
@@ -134,6 +136,7 @@ final as (
     select
         fit_run.run_id,
         fit_run.run_at,
+        fit_run.input_lineage,
         bins.feature_name,
         bins.bin_number,
         bins.lower_edge,

@@ -17,6 +17,7 @@
     "k_selection_n_init", "k_selection_bootstrap", "k_selection_bootstrap_sample_size",
     "pca_components", "outlier_contamination", "persona_min_score",
     "persona_min_deviation", "as_of_date", "segment_match_max_distance", "drift_baseline",
+    "input_lineage", "accept_drift",
 ] %}
 
 with
@@ -66,6 +67,7 @@ final as (
         {{ segmentation_run_at() }} as run_at,
         input_fingerprint,
         n_input_customers,
+        '{{ input_lineage() }}' as input_lineage,
         '{{ features | join(",") }}' as feature_list,
         '{{ run_vars_json(recorded_vars) }}' as run_vars
 

@@ -1,146 +1,136 @@
 from __future__ import annotations
 
-import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 
+from customer_segmentation.dbt_plugin import register_functions
 from customer_segmentation.exports import (
-    AUDIENCE_COLUMNS,
+    MANIFEST_NAME,
+    STAGING_PREFIX,
     ExportError,
-    export_audiences,
-    export_csv,
-    export_parquet,
-    export_tables,
+    WarehouseLockedError,
+    check_warehouse_unlocked,
+    lock_message,
+    prepare_exports,
+    publish_exports,
+    with_unpublished_status,
 )
 
 
-def test_export_writes_every_table_and_a_manifest(tmp_path: Path) -> None:
-    con = duckdb.connect()
-    tables = {
-        "alpha": con.sql("select range as id, range * 2.5 as value from range(1000)"),
-        "beta": con.sql("select 'x' as name"),
-    }
-    manifest = export_tables(tables, tmp_path / "out")
-    assert manifest["table_name"].tolist() == ["alpha", "beta"]
-    assert manifest["n_rows"].tolist() == [1000, 1]
-    alpha = pd.read_parquet(tmp_path / "out" / "alpha.parquet")
-    assert alpha["value"].sum() == pytest.approx(2.5 * 999 * 1000 / 2)
-    assert (manifest["n_bytes"] > 0).all()
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["alpha.parquet", "beta.parquet"]
+def test_prepare_creates_an_empty_staging_folder_and_removes_leftovers(tmp_path: Path) -> None:
+    exports = tmp_path / "wh_exports"
+    leftover = exports / f"{STAGING_PREFIX}killedrun"
+    (leftover / "audiences").mkdir(parents=True)
+    (leftover / "customer_segments.parquet").write_bytes(b"half")
+    staging = Path(prepare_exports(exports, "run-1"))
+    assert staging == exports / f"{STAGING_PREFIX}run-1"
+    assert sorted(p.name for p in staging.iterdir()) == ["audiences"]
+    assert not leftover.exists()
 
 
-def test_export_replaces_the_file_by_rename_not_in_place(tmp_path: Path) -> None:
-    """A reader holding the old file keeps reading the complete old version."""
-    con = duckdb.connect()
-    path = tmp_path / "t.parquet"
-    export_parquet(con.sql("select range as id from range(10)"), path)
-    old_inode = path.stat().st_ino
-    with open(path, "rb") as reader:  # opened before the new export
-        export_parquet(con.sql("select range as id from range(20)"), path)
-        assert path.stat().st_ino != old_inode
-        old = pq.read_table(reader)
-    assert old.num_rows == 10
-    assert pq.read_metadata(path).num_rows == 20
+def test_prepare_rejects_bad_run_ids_and_a_file_in_place_of_the_folder(tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="plain identifier"):
+        prepare_exports(tmp_path / "x", "../escape")
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("")
+    with pytest.raises(ExportError, match="SEGMENTATION_EXPORTS_DIR"):
+        prepare_exports(blocker, "run")
 
 
-class BrokenTable:
-    def write_parquet(self, file_name: str) -> None:
-        Path(file_name).write_bytes(b"PAR1 half a file")
-        raise OSError("disk full")
-
-
-def test_a_failed_write_leaves_the_previous_file_and_no_temporary(tmp_path: Path) -> None:
-    con = duckdb.connect()
-    path = tmp_path / "t.parquet"
-    export_parquet(con.sql("select 1 as id"), path)
-    with pytest.raises(OSError, match="disk full"):
-        export_parquet(BrokenTable(), path)
-    assert pq.read_metadata(path).num_rows == 1
-    assert os.listdir(tmp_path) == ["t.parquet"]
-
-
-def test_bad_names_and_folders_are_rejected(tmp_path: Path) -> None:
-    con = duckdb.connect()
-    with pytest.raises(ExportError, match=r"lowercase identifiers, got: \.\./evil"):
-        export_tables({"../evil": con.sql("select 1")}, tmp_path)
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    with pytest.raises(ExportError, match="exists and is not a directory"):
-        export_tables({"ok": con.sql("select 1")}, blocker)
-
-
-# --- audience files for campaign tools (issue 11) -------------------------------------------
-
-AUDIENCE_ROWS = """
-    select * from (values
-        ('r1', timestamp '2026-01-31', 1, 'One', 'a', 'entered'),
-        ('r1', timestamp '2026-01-31', 2, 'Two', 'b', 'entered'),
-        ('r2', timestamp '2026-02-28', 1, 'One', 'c', 'entered'),
-        ('r2', timestamp '2026-02-28', 1, 'One', 'a', 'stayed'),
-        ('r2', timestamp '2026-02-28', 2, 'Two', 'b', 'exited'),
-        ('r2', timestamp '2026-02-28', 3, 'Three', 'b', 'entered')
-    ) as t(run_id, run_at, segment_id, segment_name, customer_id, audience_change)
-"""
-
-
-def test_audiences_one_csv_per_segment_of_the_latest_run(tmp_path: Path) -> None:
-    con = duckdb.connect()
-    folder = tmp_path / "audiences"
-    folder.mkdir()
-    (folder / "segment_9.csv").write_text("customer_id\nold\n")  # a retired segment's file
-    (folder / "notes.txt").write_text("kept")  # not ours: left alone
-    manifest = export_audiences(con.sql(AUDIENCE_ROWS), folder)
-    assert manifest["segment_id"].tolist() == [1, 2, 3]
-    assert manifest["n_rows"].tolist() == [2, 1, 1]
-    assert manifest[["n_entered", "n_exited", "n_stayed"]].to_numpy().tolist() == [
-        [1, 0, 1],
-        [0, 1, 0],
-        [1, 0, 0],
-    ]
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "notes.txt",
-        "segment_1.csv",
-        "segment_2.csv",
-        "segment_3.csv",
-    ]
-    one = pd.read_csv(folder / "segment_1.csv")
-    assert list(one.columns) == list(AUDIENCE_COLUMNS)
-    assert one["customer_id"].tolist() == ["a", "c"]  # ordered by customer id
-    assert one["audience_change"].tolist() == ["stayed", "entered"]
-    assert not any(p.name.startswith(".") for p in folder.iterdir())  # no temporary left
-
-
-def test_audience_file_is_replaced_atomically_and_a_failed_write_leaves_the_old(
+def test_publish_moves_files_by_rename_removes_stale_audiences_manifest_last(
     tmp_path: Path,
 ) -> None:
-    con = duckdb.connect()
-    path = tmp_path / "segment_1.csv"
-    export_csv(con.sql("select 'a' as customer_id"), path)
-    old_inode = path.stat().st_ino
-    with open(path) as reader:
-        export_csv(con.sql("select 'b' as customer_id union all select 'c'"), path)
-        assert path.stat().st_ino != old_inode
-        assert reader.read() == "customer_id\na\n"
-    assert path.read_text() == "customer_id\nb\nc\n"
+    exports = tmp_path / "exports"
+    (exports / "audiences").mkdir(parents=True)
+    (exports / "customer_segments.parquet").write_bytes(b"old")
+    (exports / "audiences" / "segment_9.csv").write_text("retired segment")
+    (exports / "audiences" / "notes.txt").write_text("not ours")
+    staging = Path(prepare_exports(exports, "run2"))
+    (staging / "customer_segments.parquet").write_bytes(b"new")
+    (staging / MANIFEST_NAME).write_text("file_name\n")
+    (staging / "audiences" / "segment_1.csv").write_text("customer_id\nC1\n")
+    staged_inode = (staging / "customer_segments.parquet").stat().st_ino
+    assert publish_exports(staging, exports) == 3
+    assert (exports / "customer_segments.parquet").read_bytes() == b"new"
+    # renamed, not copied: the reader of the old file keeps its inode, a new open gets the new
+    assert (exports / "customer_segments.parquet").stat().st_ino == staged_inode
+    assert (exports / "audiences" / "segment_1.csv").read_text() == "customer_id\nC1\n"
+    assert not (exports / "audiences" / "segment_9.csv").exists()
+    assert (exports / "audiences" / "notes.txt").exists()
+    assert (exports / MANIFEST_NAME).exists()
+    assert not staging.exists()
+    with pytest.raises(ExportError, match="does not exist"):
+        publish_exports(staging, exports)
 
-    class Broken:
-        def write_csv(self, file_name: str) -> None:
-            Path(file_name).write_text("customer_id\npartial")
-            raise OSError("disk full")
 
-    with pytest.raises(OSError, match="disk full"):
-        export_csv(Broken(), path)
-    assert path.read_text() == "customer_id\nb\nc\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["segment_1.csv"]
+def test_the_sql_functions_run_the_same_steps_from_duckdb(tmp_path: Path) -> None:
+    """As the publish step calls them: COPY into the staging folder, then move into place."""
+    exports = tmp_path / "exports"
+    with duckdb.connect() as con:
+        register_functions(con)
+        register_functions(con.cursor())  # a cursor shares them: no error
+        (staging,) = con.sql(f"select segmentation_prepare_exports('{exports}', 'r1')").fetchall()[
+            0
+        ]
+        con.execute(f"copy (select 42 as answer) to '{staging}/t.parquet' (format parquet)")
+        (moved,) = con.sql(
+            f"select segmentation_publish_exports('{staging}', '{exports}')"
+        ).fetchall()[0]
+        assert moved == 1
+        assert con.sql(f"select answer from '{exports}/t.parquet'").fetchall() == [(42,)]
 
 
-def test_no_runs_write_no_audience_and_remove_stale_files(tmp_path: Path) -> None:
-    con = duckdb.connect()
-    (tmp_path / "segment_1.csv").write_text("x\n")
-    manifest = export_audiences(con.sql(AUDIENCE_ROWS + " where false"), tmp_path)
-    assert manifest.empty and "segment_id" in manifest.columns
-    assert list(tmp_path.iterdir()) == []
+def test_registry_rows_start_unpublished() -> None:
+    registry = pd.DataFrame({"run_id": ["a", "b"]})
+    marked = with_unpublished_status(registry)
+    assert marked["published_at"].isna().all()
+    assert str(marked["published_at"].dtype) == "datetime64[us]"
+
+
+def test_lock_message_names_the_process_and_what_to_do() -> None:
+    error = (
+        'IO Error: Could not set lock on file "/w/s.duckdb": Conflicting lock is held in '
+        "/usr/bin/python3.11 (PID 4242) by user root. See also https://duckdb.org/docs/..."
+    )
+    message = lock_message("/w/s.duckdb", error)
+    assert message is not None
+    assert "process 4242 (/usr/bin/python3.11)" in message
+    assert "SEGMENTATION_DB" in message and "\n" not in message
+    assert lock_message("/w/s.duckdb", "IO Error: disk full") is None
+
+
+def test_a_locked_warehouse_gives_one_line_naming_the_holder(tmp_path: Path) -> None:
+    database = tmp_path / "held.duckdb"
+    duckdb.connect(str(database)).close()
+    check_warehouse_unlocked(str(database))  # free: no error
+    check_warehouse_unlocked(str(tmp_path / "missing.duckdb"))  # not created yet: no error
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys, time; c = duckdb.connect({str(database)!r}); "
+            "print('open', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        started = time.monotonic()
+        with pytest.raises(WarehouseLockedError) as raised:
+            check_warehouse_unlocked(str(database))
+        assert time.monotonic() - started < 10
+        assert f"(PID {holder.pid})" not in str(raised.value)  # reworded, not DuckDB's text
+        assert f"process {holder.pid}" in str(raised.value)
+        assert str(database) in str(raised.value)
+    finally:
+        holder.kill()
+        holder.wait()
+        assert holder.stdout is not None
+        holder.stdout.close()

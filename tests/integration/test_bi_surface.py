@@ -93,9 +93,13 @@ def test_readme_statement_scores_a_new_customer(sample_build) -> None:
         result = con.sql(statement).df()
         new = con.sql(statement.split("select segment_id")[0] + "select * from new_customer").df()
     assert len(result) == 1
-    params = sample_build.table("int_feature_scaling_parameters").set_index("feature_name")
-    fill = sample_build.table("int_feature_imputation_values").set_index("feature_name")
-    centroids = sample_build.table("ml_kmeans_centroids").pivot(
+    params = sample_build.query(
+        "select * from intermediate.int_feature_scaling_parameters"
+    ).set_index("feature_name")
+    fill = sample_build.query("select * from intermediate.int_feature_imputation_values").set_index(
+        "feature_name"
+    )
+    centroids = sample_build.query("select * from ml.ml_kmeans_centroids").pivot(
         index="segment_id", columns="feature_name", values="centroid_value"
     )[FEATURES]
     x = np.array(
@@ -114,20 +118,119 @@ def test_readme_statement_scores_a_new_customer(sample_build) -> None:
     assert result.loc[0, "segment_name"] == names[result.loc[0, "segment_id"]]
 
 
+# --- DuckDB 1.x clients ------------------------------------------------------------------------
+
+#: The client line people have besides 2.0: the 1.5 CLI, JDBC / DBeaver 1.x, `pip install duckdb<2`.
+DUCKDB_1X = "duckdb<2"
+
+READ_1X = """
+import json, sys
+import duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+results = {}
+for name, sql in json.loads(sys.stdin.read()).items():
+    try:
+        results[name] = [[str(value) for value in row] for row in con.sql(sql).fetchall()]
+    except duckdb.Error as error:
+        results[name] = "error: " + str(error).splitlines()[0]
+print(json.dumps({"version": duckdb.__version__, "results": results}))
+"""
+
+
+@pytest.fixture(scope="module")
+def duckdb_1x_python() -> Path:
+    """A throw-away venv with the DuckDB 1.x Python package, cached under target/ (keyed by the
+    requirement, so a new pin makes a new venv)."""
+    venv = PROJECT_DIR / "target" / "venv-duckdb-lt-2"
+    python = venv / "bin" / "python"
+    marker = venv / ".installed"
+    if not marker.is_file():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                DUCKDB_1X,
+            ],
+            check=True,
+        )
+        marker.write_text(DUCKDB_1X)
+    return python
+
+
+def readme_queries() -> dict[str, str]:
+    """Every ```sql block of the README that queries the warehouse (not dbt Jinja, not DDL)."""
+    blocks = re.findall(r"```sql\n(.*?)```", (PROJECT_DIR / "README.md").read_text(), re.S)
+    return {
+        f"block {number}": block
+        for number, block in enumerate(blocks)
+        if "{{" not in block and "create " not in block
+    }
+
+
+def test_duckdb_1x_client_runs_the_readme_queries(sample_build, duckdb_1x_python) -> None:
+    """The warehouse is written in a format DuckDB 1.x reads: the 1.x package opens it
+    read-only and every README query gives the same rows as DuckDB 2.0 (queries on marts the
+    sample does not build, e.g. ledger-only ones, fail on both and are left out)."""
+    queries = readme_queries()
+    expected = {}
+    with duckdb.connect(str(sample_build.database), read_only=True) as con:
+        for name, sql in queries.items():
+            try:
+                expected[name] = [[str(value) for value in row] for row in con.sql(sql).fetchall()]
+            except duckdb.Error:
+                continue
+    result = subprocess.run(
+        [str(duckdb_1x_python), "-c", READ_1X, str(sample_build.database)],
+        input=json.dumps({name: queries[name] for name in expected}),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answer = json.loads(result.stdout)
+    print(f"DuckDB {answer['version']} ran {len(expected)} README queries")
+    assert answer["version"].startswith("1.")
+    assert len(expected) >= 15
+    assert any("segment_customers(" in queries[name] for name in expected)
+    # rows compared as sorted lists: a query without `order by` has no defined row order
+    assert {name: sorted(rows) for name, rows in answer["results"].items()} == {
+        name: sorted(rows) for name, rows in expected.items()
+    }
+
+
 # --- Parquet exports ---------------------------------------------------------------------------
 
 
-def test_exports_hold_the_marts(sample_build) -> None:
-    manifest = sample_build.table("bi_exports").set_index("table_name")
-    assert sorted(manifest.index) == sorted(MARTS)
-    for mart in MARTS:
-        exported = pd.read_parquet(sample_build.exports / f"{mart}.parquet")
-        table = sample_build.table(mart)
-        assert manifest.loc[mart, "n_rows"] == len(table) == len(exported)
-        assert list(exported.columns) == list(table.columns)
-        key = "customer_id" if mart == "customer_segments" else list(table.columns[:3])
+def comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Values as Python objects, missing as None (pandas reads an all-null Parquet string column
+    as NaN, DuckDB's own frame as None)."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def test_exports_hold_every_published_table(sample_build) -> None:
+    """Every table of `main` as Parquet, equal to the table plus the run stamp, listed in the
+    manifest with its row count; no staging leftovers."""
+    manifest = pd.read_csv(sample_build.exports / "manifest.csv").set_index("file_name")
+    published = sample_build.query(
+        "select table_name from information_schema.tables where table_schema = 'main'"
+    )["table_name"]
+    run = sample_build.table("segmentation_run").iloc[0]
+    assert set(MARTS) | {"k_selection", "cluster_quality", "quarantine"} <= set(published)
+    for mart in published:
+        exported = comparable(pd.read_parquet(sample_build.exports / f"{mart}.parquet"))
+        table = comparable(sample_build.table(mart))
+        assert manifest.loc[f"{mart}.parquet", "n_rows"] == len(table) == len(exported)
+        stamps = ["published_run_id", "published_run_at", "published_input_fingerprint"]
+        assert list(exported.columns) == [*table.columns, *stamps]
+        assert set(exported["published_run_id"]) <= {run["run_id"]}
+        assert set(exported["published_input_fingerprint"]) <= {run["input_fingerprint"]}
+        key = list(table.columns)
         pd.testing.assert_frame_equal(
-            exported.sort_values(key, ignore_index=True),
+            exported[key].sort_values(key, ignore_index=True),
             table.sort_values(key, ignore_index=True),
             check_dtype=False,
         )
@@ -166,8 +269,8 @@ def test_exports_read_through_sqlalchemy_duckdb_engine(sample_build) -> None:
 
 
 def test_exports_are_readable_while_a_build_rewrites_them(sample_build, tmp_path: Path) -> None:
-    """Read every export in a loop while `dbt run` rewrites them: every read is a complete file
-    with the right row count, and the files were replaced during the loop."""
+    """Read every export in a loop while `dbt run` rebuilds and publishes: every read is a
+    complete file with the right row count, and the files were replaced during the loop."""
     database = tmp_path / "segmentation.duckdb"
     shutil.copy(sample_build.database, database)
     exports = tmp_path / "exports"
@@ -179,27 +282,33 @@ def test_exports_are_readable_while_a_build_rewrites_them(sample_build, tmp_path
         "SEGMENTATION_EXPORTS_DIR": str(exports),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "0",
     }
-    # a few rounds of exports to give the readers many chances to hit a write
-    command = [str(DBT), "run", "--select", "bi_exports", "--target-path", str(tmp_path / "t")]
+    command = [str(DBT), "run", "--target-path", str(tmp_path / "t")]
     command += ["--log-path", str(tmp_path)]
     inodes: dict[str, set[int]] = {mart: set() for mart in MARTS}
     n_reads = 0
-    for _ in range(2):
+
+    def read_every_export() -> None:
+        nonlocal n_reads
+        for mart in MARTS:
+            path = exports / f"{mart}.parquet"
+            with open(path, "rb") as handle:
+                inodes[mart].add(os.fstat(handle.fileno()).st_ino)
+                table = pq.read_table(handle)
+            assert table.num_rows == expected_rows[mart], mart
+            n_reads += 1
+
+    log = tmp_path / "run.log"
+    with open(log, "w") as output:
         process = subprocess.Popen(
-            command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            command, cwd=PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT
         )
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 1200
         while process.poll() is None and time.monotonic() < deadline:
-            for mart in MARTS:
-                path = exports / f"{mart}.parquet"
-                with open(path, "rb") as handle:
-                    inodes[mart].add(os.fstat(handle.fileno()).st_ino)
-                    table = pq.read_table(handle)
-                assert table.num_rows == expected_rows[mart], mart
-                n_reads += 1
-        output = process.communicate(timeout=60)[0].decode()
-        assert process.returncode == 0, output[-3000:]
-    print(f"{n_reads} complete reads while the exports were rewritten twice")
+            read_every_export()
+        process.wait(timeout=60)
+    assert process.returncode == 0, log.read_text()[-3000:]
+    read_every_export()  # and once after the build ended
+    print(f"{n_reads} complete reads while a build rewrote the exports")
     assert n_reads > 30
     # the files were replaced under the readers (the loop overlapped the writes)
     for mart in MARTS:
@@ -355,5 +464,5 @@ def test_docs_generate_lists_the_exposures_and_metrics(sample_build) -> None:
     )
     metrics = {m["name"] for m in manifest["metrics"].values()}
     assert {"customers", "share_of_customers", "average_balance", "cash_advance_share"} <= metrics
-    for mart in [*MARTS, "bi_exports", "metricflow_time_spine"]:
+    for mart in [*MARTS, "segmentation_run", "metricflow_time_spine"]:
         assert f"model.segmentation.{mart}" in catalog["nodes"]

@@ -53,7 +53,9 @@ def test_every_customer_is_labelled_into_four_segments(segments, reference) -> N
 
 
 def test_imputation_values_match_pandas(cc_general_build, reference) -> None:
-    values = cc_general_build.table("int_feature_imputation_values").set_index("feature_name")
+    values = cc_general_build.query(
+        "select * from intermediate.int_feature_imputation_values"
+    ).set_index("feature_name")
     means = reference["raw"].mean()
     missing = reference["raw"].isna().sum()
     for feature in FEATURES:
@@ -64,7 +66,9 @@ def test_imputation_values_match_pandas(cc_general_build, reference) -> None:
 
 
 def test_scaler_parameters_match_standard_scaler(cc_general_build, reference) -> None:
-    params = cc_general_build.table("int_feature_scaling_parameters").set_index("feature_name")
+    params = cc_general_build.query(
+        "select * from intermediate.int_feature_scaling_parameters"
+    ).set_index("feature_name")
     scaler = reference["scaler"]
     np.testing.assert_allclose(params.loc[FEATURES, "feature_mean"], scaler.mean_, rtol=RTOL)
     np.testing.assert_allclose(params.loc[FEATURES, "feature_scale"], scaler.scale_, rtol=RTOL)
@@ -100,7 +104,7 @@ def test_labels_centroids_and_inertia_equal_scikit_learn(
 
 
 def test_sql_scoring_equals_nearest_centroid_in_numpy(cc_general_build, segments, reference):
-    centroids = cc_general_build.table("ml_kmeans_centroids")
+    centroids = cc_general_build.query("select * from ml.ml_kmeans_centroids")
     centers = centroids.pivot(index="segment_id", columns="feature_name", values="centroid_value")
     centers = centers[FEATURES]
     x = reference["standardized"].loc[segments.index].to_numpy()

@@ -152,7 +152,7 @@ def tables_in(build) -> list[str]:
 
 def findings_of(build, row_number: int) -> list[tuple]:
     frame = build.query(
-        "select reason_code, column_name, column_value, row_action from quarantine "
+        "select reason_code, column_name, column_value, row_action from marts_build.quarantine "
         f"where source_row_number = {row_number} order by reason_code, column_name"
     )
     return [
@@ -174,7 +174,8 @@ def test_each_malformed_row_gets_its_exact_reason(
     findings, actions = findings_of(row_level_build, row_number)
     assert findings == sorted(expected)
     clean = row_level_build.query(
-        f"select count(*) as n from int_customers_validated where source_row_number = {row_number}"
+        "select count(*) as n from intermediate.int_customers_validated"
+        f" where source_row_number = {row_number}"
     )["n"].iloc[0]
     if fate == "q":
         assert actions == {"quarantined"} and clean == 0
@@ -191,7 +192,8 @@ def test_duplicate_rule_keeps_the_first_valid_row(row_level_build, malformed_row
     assert findings_of(row_level_build, first)[0] == [("non_numeric_value", "BALANCE", "oops")]
     assert findings_of(row_level_build, second)[0] == []
     kept = row_level_build.query(
-        "select source_row_number from int_customers_validated where customer_id = 'C90000'"
+        "select source_row_number from intermediate.int_customers_validated"
+        " where customer_id = 'C90000'"
     )
     assert kept["source_row_number"].tolist() == [second]
 
@@ -199,9 +201,9 @@ def test_duplicate_rule_keeps_the_first_valid_row(row_level_build, malformed_row
 def test_messages_and_reconciliation_on_the_malformed_file(row_level_build, malformed_rows_csv):
     path, _ = malformed_rows_csv
     n_input = len(pd.read_csv(path, dtype=str, keep_default_na=False))
-    quarantine = row_level_build.table("quarantine")
+    quarantine = row_level_build.query("select * from marts_build.quarantine")
     n_quarantined = quarantine.loc[quarantine.row_action == "quarantined", "source_row_number"]
-    n_clean = len(row_level_build.table("int_customers_validated"))
+    n_clean = len(row_level_build.query("select * from intermediate.int_customers_validated"))
     expected_quarantined = sum(fate == "q" for *_, fate in ROW_CASES) + 1  # + invalid C90000
     assert n_quarantined.nunique() == expected_quarantined
     assert n_clean == n_input - expected_quarantined
@@ -278,8 +280,10 @@ def test_warn_only_checks_keep_and_report_rows(dbt_runner, malformed_rows_csv) -
     path, case_rows = malformed_rows_csv
     warn_only = ["non_numeric_value"]
     build = dbt_runner(VALIDATION_ONLY, {"customers_csv": str(path), "warn_only_checks": warn_only})
-    quarantine = build.table("quarantine").set_index("source_row_number")
-    clean = set(build.table("int_customers_validated")["source_row_number"])
+    quarantine = build.query("select * from marts_build.quarantine").set_index("source_row_number")
+    clean = set(
+        build.query("select * from intermediate.int_customers_validated")["source_row_number"]
+    )
     for name in ["frequency_above_one", "frequency_below_zero", "purchases_mismatch"]:
         row_number = case_rows[name]
         assert quarantine.loc[row_number, "row_action"] == "quarantined"
@@ -289,7 +293,8 @@ def test_warn_only_checks_keep_and_report_rows(dbt_runner, malformed_rows_csv) -
     non_numeric = case_rows["non_numeric_value"]
     assert non_numeric in clean
     value = build.query(
-        f"select balance from int_customers_validated where source_row_number = {non_numeric}"
+        "select balance from intermediate.int_customers_validated"
+        f" where source_row_number = {non_numeric}"
     )
     assert value["balance"].isna().all()
     # blocking checks still quarantine
@@ -361,7 +366,7 @@ def test_default_mode_reports_exactly_what_pandas_finds(dbt_runner, cc_general_c
     build = dbt_runner(
         VALIDATION_ONLY, {"customers_csv": str(cc_general_csv), "warn_only_checks": []}
     )
-    quarantine = build.table("quarantine")
+    quarantine = build.query("select * from marts_build.quarantine")
     ours = set(
         zip(
             quarantine.source_row_number,
@@ -376,7 +381,10 @@ def test_default_mode_reports_exactly_what_pandas_finds(dbt_runner, cc_general_c
     assert counts == {"frequency_out_of_range": 8, "purchases_mismatch": 19}
     n_quarantined = quarantine["source_row_number"].nunique()
     assert (quarantine.row_action == "quarantined").all()
-    assert len(build.table("int_customers_validated")) == 8950 - n_quarantined
+    assert (
+        len(build.query("select * from intermediate.int_customers_validated"))
+        == 8950 - n_quarantined
+    )
     raw = pd.read_csv(cc_general_csv)
     assert raw["CUST_ID"].is_unique  # so no duplicate_customer_id findings are expected
     assert_row_summary(build, expected_summary(cc_general_csv, warn_only=()))
@@ -386,7 +394,7 @@ def test_default_build_segments_every_cc_general_customer(cc_general_build, cc_g
     """`dbt build --vars '{customers_csv: <CC GENERAL>}'` (the fixture's vars equal the default
     warn_only_checks): all 8,950 customers segmented, the 27 soft findings kept and reported,
     and the build's last line says so."""
-    quarantine = cc_general_build.table("quarantine")
+    quarantine = cc_general_build.query("select * from marts_build.quarantine")
     assert (quarantine.row_action == "kept").all() and len(quarantine) == 27
     assert len(cc_general_build.table("customer_segments")) == 8950
     expected = expected_summary(cc_general_csv)
@@ -571,7 +579,7 @@ def test_well_formed_variants_pass_the_file_checks(dbt_runner, tmp_path) -> None
     path = tmp_path / "variant.csv"
     path.write_bytes(b"\xef\xbb\xbf" + (body + "\r\n").encode())
     build = dbt_runner(FILE_CHECK_ONLY, {"customers_csv": str(path)})
-    staged = build.table("stg_cc_general__customers")
+    staged = build.query("select * from staging.stg_cc_general__customers")
     assert staged["customer_id"].tolist() == [row["CUST_ID"] for row in rows]
     assert staged["balance"].tolist() == [float(row["BALANCE"]) for row in rows]
 
@@ -591,8 +599,9 @@ def test_all_rows_quarantined_fails_with_a_clear_message(dbt_runner, tmp_path) -
         f"Input file '{path}' (var customers_csv): all 3 rows were quarantined, nothing is left "
         "to segment. Reasons: select reason_code, count(*) from quarantine group by reason_code"
     ) in build.output
-    # the quarantine table is still built and says why
-    assert build.table("quarantine")["reason_code"].tolist() == ["tenure_out_of_range"] * 3
+    # the quarantine table is still built (in the build schema: nothing is published) and says why
+    quarantine = build.query("select * from marts_build.quarantine")
+    assert quarantine["reason_code"].tolist() == ["tenure_out_of_range"] * 3
     # the build failed, yet its last line says what is known (run_summary reads the checked
     # rows, not the guarded model)
     assert (
@@ -668,9 +677,9 @@ def test_constant_feature_warns_and_is_neutral_in_the_model(dbt_runner, tmp_path
     build = dbt_runner(["build"], {"customers_csv": str(path)})
     assert "Warning in test warn_constant_features" in build.output
     assert "Got 1 result, configured to warn if != 0" in build.output
-    centroids = build.table("ml_kmeans_centroids")
+    centroids = build.query("select * from ml.ml_kmeans_centroids")
     assert (centroids.loc[centroids.feature_name == "tenure", "centroid_value"] == 0).all()
-    loadings = build.table("ml_pca_loadings")
+    loadings = build.query("select * from ml.ml_pca_loadings")
     assert np.allclose(loadings.loc[loadings.feature_name == "tenure", "loading"], 0, atol=1e-12)
     assert len(build.table("customer_segments")) == 400
 

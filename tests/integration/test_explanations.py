@@ -121,9 +121,11 @@ def test_personas_cite_the_distinguishing_features_on_cc_general(cc_general_buil
 
 
 def test_second_segment_and_margin_match_numpy(cc_general_build, imputed, segments) -> None:
-    params = cc_general_build.table("int_feature_scaling_parameters").set_index("feature_name")
+    params = cc_general_build.query(
+        "select * from intermediate.int_feature_scaling_parameters"
+    ).set_index("feature_name")
     z = (imputed - params.loc[FEATURES, "feature_mean"]) / params.loc[FEATURES, "feature_scale"]
-    centers = cc_general_build.table("ml_segment_centroids").pivot(
+    centers = cc_general_build.query("select * from ml.ml_segment_centroids").pivot(
         index="segment_id", columns="feature_name", values="centroid_value"
     )[FEATURES]
     x = z.loc[segments.index].to_numpy()
@@ -173,7 +175,7 @@ def test_rule_expression_reproduces_scikit_learn_on_cc_general(
     tree = DecisionTreeClassifier(max_depth=3, random_state=42).fit(training.to_numpy(), labels)
     predicted = pd.Series(tree.predict(training.to_numpy()), index=training.index)
 
-    expression = cc_general_build.table("ml_surrogate_tree_expression")
+    expression = cc_general_build.query("select * from ml.ml_surrogate_tree_expression")
     assert len(expression) == 1
     case = expression.loc[0, "case_expression"]
     rule_segments = cc_general_build.query(
@@ -216,14 +218,18 @@ def test_cohens_d_and_rules_on_the_sample(sample_build) -> None:
         fidelity["n_agreeing"].sum() / len(segments)
     )
     # training rows: the whole sample (5,000 < fit_sample_size); SQL equals scikit-learn
-    training = sample_build.table("ml_surrogate_tree_training").set_index("customer_id")
+    training = sample_build.query("select * from ml.ml_surrogate_tree_training").set_index(
+        "customer_id"
+    )
     training = training.sort_index()
     tree = DecisionTreeClassifier(max_depth=3, random_state=42).fit(
         training[FEATURES].to_numpy(), training["segment_id"]
     )
-    case = sample_build.table("ml_surrogate_tree_expression").loc[0, "case_expression"]
+    case = sample_build.query("select * from ml.ml_surrogate_tree_expression").loc[
+        0, "case_expression"
+    ]
     rule_segments = sample_build.query(
-        f"select customer_id, {case} as s from main.ml_surrogate_tree_training order by customer_id"
+        f"select customer_id, {case} as s from ml.ml_surrogate_tree_training order by customer_id"
     )
     assert (rule_segments["s"].to_numpy() == tree.predict(training[FEATURES].to_numpy())).all()
     check_rules_against_tree(

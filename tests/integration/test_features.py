@@ -55,7 +55,9 @@ def pandas_engineered(csv: Path) -> pd.DataFrame:
 
 def test_engineered_features_match_pandas_on_cc_general(cc_general_build, cc_general_csv):
     expected = pandas_engineered(cc_general_csv)
-    ours = cc_general_build.table("int_customers_engineered").set_index("customer_id")
+    ours = cc_general_build.query("select * from intermediate.int_customers_engineered").set_index(
+        "customer_id"
+    )
     ours = ours.loc[expected.index]
     for name in RATIOS:
         np.testing.assert_allclose(ours[name], expected[name], rtol=1e-12, err_msg=name)
@@ -85,17 +87,21 @@ def test_engineered_set_with_robust_scaling_and_winsorizing(dbt_runner):
             values = np.log1p(values)
         transformed[feature] = values
     scaler = RobustScaler().fit(transformed)
-    params = build.table("int_feature_scaling_parameters").set_index("feature_name")
+    params = build.query("select * from intermediate.int_feature_scaling_parameters").set_index(
+        "feature_name"
+    )
     params = params.loc[ENGINEERED_SET]
     np.testing.assert_allclose(params["feature_center"], scaler.center_, rtol=1e-10)
     np.testing.assert_allclose(params["feature_scale"], scaler.scale_, rtol=1e-10)
     assert params.loc["balance", "transform_method"] == "winsorize"
     assert params.loc["payments", "transform_method"] == "none"
     assert params.loc["purchases", "transform_method"] == "log1p"
-    standardized = build.table("int_customers_standardized").set_index("customer_id")
+    standardized = build.query("select * from intermediate.int_customers_standardized").set_index(
+        "customer_id"
+    )
     z = standardized.loc[frame.index, [f"z_{f}" for f in ENGINEERED_SET]].to_numpy()
     np.testing.assert_allclose(z, scaler.transform(transformed), rtol=1e-9, atol=1e-9)
-    centroids = build.table("ml_kmeans_centroids")
+    centroids = build.query("select * from ml.ml_kmeans_centroids")
     assert sorted(centroids["feature_name"].unique()) == sorted(ENGINEERED_SET)
     assert len(build.table("customer_segments")) == 5000
 
@@ -106,10 +112,14 @@ def test_explicit_feature_list_with_minmax_scaling(dbt_runner):
     build = dbt_runner(["build"], variables)
     frame = pandas_engineered(SAMPLE_CSV)[chosen]
     scaler = MinMaxScaler().fit(frame)
-    params = build.table("int_feature_scaling_parameters").set_index("feature_name").loc[chosen]
+    params = (
+        build.query("select * from intermediate.int_feature_scaling_parameters")
+        .set_index("feature_name")
+        .loc[chosen]
+    )
     np.testing.assert_allclose(params["feature_center"], scaler.data_min_, rtol=1e-12)
     np.testing.assert_allclose(params["feature_scale"], scaler.data_range_, rtol=1e-12)
-    centroids = build.table("ml_kmeans_centroids")
+    centroids = build.query("select * from ml.ml_kmeans_centroids")
     assert sorted(centroids["feature_name"].unique()) == sorted(chosen)
     # profiles still describe every input and engineered feature
     profiles = build.table("segment_profiles")
@@ -150,6 +160,8 @@ def test_bad_feature_configuration_fails_clearly(dbt_runner, variables, message)
 def test_standard_scaling_on_seed17_is_unchanged(sample_build):
     frame = pandas_engineered(SAMPLE_CSV)[FEATURES]
     scaler = StandardScaler().fit(frame)
-    params = sample_build.table("int_feature_scaling_parameters").set_index("feature_name")
+    params = sample_build.query(
+        "select * from intermediate.int_feature_scaling_parameters"
+    ).set_index("feature_name")
     np.testing.assert_allclose(params.loc[FEATURES, "feature_center"], scaler.mean_, rtol=1e-10)
     np.testing.assert_allclose(params.loc[FEATURES, "feature_scale"], scaler.scale_, rtol=1e-10)

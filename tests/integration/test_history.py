@@ -23,18 +23,19 @@ from customer_segmentation import generator
 from customer_segmentation.schema import CC_GENERAL_COLUMNS
 
 MONTHS = {"jan": "2026-01-31", "feb": "2026-02-28", "mar": "2026-03-31", "apr": "2026-04-30"}
-TABLES = [
-    "customer_segments",
-    "segment_personas",
-    "ml_segment_centroids",
-    "ml_kmeans_centroids",
-    "int_feature_scaling_parameters",
-    "ml_centroid_history",
-    "ml_model_registry",
-    "customer_segment_history",
-    "segment_migrations",
-    "customer_segment_transitions",
-]
+#: Tables read after each build, schema-qualified (the inner layers have their own schemas).
+TABLES = {
+    "customer_segments": "main",
+    "segment_personas": "main",
+    "ml_segment_centroids": "ml",
+    "ml_kmeans_centroids": "ml",
+    "int_feature_scaling_parameters": "intermediate",
+    "ml_centroid_history": "ml",
+    "ml_model_registry": "ml",
+    "customer_segment_history": "history",
+    "segment_migrations": "main",
+    "customer_segment_transitions": "main",
+}
 MAX_DISTANCE = 2.0  # the default of var segment_match_max_distance
 
 
@@ -82,7 +83,9 @@ def history(
     for month, as_of in MONTHS.items():
         variables = {"customers_csv": str(files[month]), "as_of_date": as_of}
         build = run(["build"], {**variables, **settings.get(month, {})})
-        result["tables"][month] = {name: build.table(name) for name in TABLES}
+        result["tables"][month] = {
+            name: build.query(f"select * from {schema}.{name}") for name, schema in TABLES.items()
+        }
     truth = {"jan": january, "feb": february, "mar": february, "apr": february}
     result["truth"] = {m: f.set_index("CUST_ID")["archetype"] for m, f in truth.items()}
     return result

@@ -94,7 +94,9 @@ def pandas_ledger_features(accounts: pd.DataFrame, tx: pd.DataFrame) -> pd.DataF
 def test_ledger_aggregates_match_pandas(ledger_build):
     accounts, transactions = generate_ledger(N_CUSTOMERS, seed=5, as_of=AS_OF)
     expected = pandas_ledger_features(accounts, transactions)
-    ours = ledger_build.table("int_ledger_customer_features").set_index("customer_id")
+    ours = ledger_build.query("select * from intermediate.int_ledger_customer_features").set_index(
+        "customer_id"
+    )
     assert set(ours.index) == set(expected.index)
     ours = ours.loc[expected.index]
     for column in [
@@ -150,7 +152,7 @@ def test_ledger_without_accounts(dbt_runner, ledger_files):
         "accounts_csv": "",
     }
     build = dbt_runner(["build"], variables)
-    features = build.table("int_ledger_customer_features")
+    features = build.query("select * from intermediate.int_ledger_customer_features")
     assert features["credit_limit"].isna().all()
     assert features["tenure"].between(1, 12).all()
     assert len(build.table("customer_segments")) == len(features)

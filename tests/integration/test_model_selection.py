@@ -100,7 +100,7 @@ def test_cluster_quality_agrees_with_numpy_and_scikit_learn(
     assert (quality["n_customers"] == labels.value_counts().sort_index()).all()
 
     # separation: distance to the nearest other centroid
-    centroids = cc_general_build.table("ml_kmeans_centroids").pivot(
+    centroids = cc_general_build.query("select * from ml.ml_kmeans_centroids").pivot(
         index="segment_id", columns="feature_name", values="centroid_value"
     )[FEATURES]
     between = np.linalg.norm(
@@ -116,7 +116,9 @@ def test_cluster_quality_agrees_with_numpy_and_scikit_learn(
     expected = pd.Series(
         silhouette_samples(standardized.loc[sample].to_numpy(), labels.loc[sample]), index=sample
     )
-    ours = cc_general_build.table("ml_customer_silhouettes").set_index("customer_id")
+    ours = cc_general_build.query("select * from ml.ml_customer_silhouettes").set_index(
+        "customer_id"
+    )
     assert set(ours.index) == set(sample)
     np.testing.assert_allclose(ours.loc[sample, "silhouette"], expected, atol=1e-9)
     per_segment = expected.groupby(labels.loc[sample]).mean()

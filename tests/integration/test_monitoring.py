@@ -56,6 +56,7 @@ def monitoring(
     february[list(CC_GENERAL_COLUMNS)].to_csv(files["feb"], index=False)
     run = dbt_database_runner()
     result: dict = {"inputs": {"jan": january, "feb": february}, "builds": {}, "segments": {}}
+    result["feb_file"] = files["feb"]
     for month, as_of in MONTHS.items():
         variables = {"customers_csv": str(files[month]), "as_of_date": as_of}
         if month == "feb":  # any share change above 0.01 points warns (checked against pandas)
@@ -64,12 +65,13 @@ def monitoring(
         result["builds"][month] = build
         # the segments this run computed (also when the marts were not published)
         result["segments"][month] = build.query(
-            "select customer_id, segment_id from main_marts_build.customer_segments"
+            "select customer_id, segment_id from marts_build.customer_segments"
         )
-        result[f"drift_{month}"] = build.query("select * from main_marts_build.feature_drift")
-        result[f"shares_{month}"] = build.query(
-            "select * from main_marts_build.segment_share_changes"
-        )
+        result[f"drift_{month}"] = build.query("select * from marts_build.feature_drift")
+        result[f"shares_{month}"] = build.query("select * from marts_build.segment_share_changes")
+        # what BI sees after this build: the published run and the exports' run
+        result[f"published_{month}"] = build.query("select run_id from main.segmentation_run")
+        result[f"exported_{month}"] = pd.read_csv(build.exports / "manifest.csv")
     return result
 
 
@@ -96,10 +98,10 @@ def test_shifted_feature_fires_the_alert_test_on_that_feature_only(monitoring) -
     assert drift.index[drift["drift_status"] != "ok"].tolist() == [SHIFTED]
     assert drift.loc[SHIFTED, "drift_status"] == "alert"
     assert (drift.drop(SHIFTED)["psi"] == 0).all()  # identical values: exactly 0
-    # the campaign audiences were not exported from the drifted run
-    assert "SKIP relation main.audience_exports" in build.output or re.search(
-        r"SKIP .*audience_exports", build.output
-    )
+    # BI and the campaign audiences keep January's run
+    january = monitoring["published_jan"]["run_id"].tolist()
+    assert monitoring["published_feb"]["run_id"].tolist() == january
+    assert set(monitoring["exported_feb"]["published_run_id"]) == set(january)
 
 
 def test_psi_equals_an_independent_numpy_computation(monitoring) -> None:
@@ -128,7 +130,7 @@ def test_unchanged_rerun_fires_nothing(monitoring) -> None:
     assert (drift["psi"] == 0).all() and (drift["drift_status"] == "ok").all()
     changes = build.table("segment_share_changes")
     assert (changes["share_change_pp"] == 0).all()
-    registry = build.table("ml_model_registry").sort_values("run_at")
+    registry = build.query("select * from ml.ml_model_registry").sort_values("run_at")
     assert drift["baseline_run_id"].unique().tolist() == [registry["run_id"].iloc[1]]
 
 
@@ -155,7 +157,7 @@ def test_share_change_warning_matches_the_table(monitoring) -> None:
 def test_audience_changes_are_the_set_differences_of_two_runs(monitoring) -> None:
     build = monitoring["builds"]["mar"]
     changes = build.table("segment_audience_changes")
-    registry = build.table("ml_model_registry").sort_values("run_at")
+    registry = build.query("select * from ml.ml_model_registry").sort_values("run_at")
     feb_run = registry["run_id"].iloc[1]
     ours = changes[changes["run_id"] == feb_run]
     before = monitoring["segments"]["jan"]
@@ -179,7 +181,7 @@ def test_audience_files_hold_the_latest_run(monitoring) -> None:
     build = monitoring["builds"]["mar"]
     changes = build.table("segment_audience_changes")
     latest = changes[changes["run_at"] == changes["run_at"].max()]
-    manifest = build.table("audience_exports").set_index("segment_id")
+    manifest = monitoring["exported_mar"].set_index("file_name")
     folder = build.exports / "audiences"
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         f"segment_{s}.csv" for s in latest["segment_id"].unique()
@@ -188,4 +190,26 @@ def test_audience_files_hold_the_latest_run(monitoring) -> None:
         written = pd.read_csv(folder / f"segment_{segment}.csv", dtype={"customer_id": str})
         assert written["customer_id"].tolist() == sorted(rows["customer_id"])
         assert (written["audience_change"] == "stayed").all()  # March = February
-        assert manifest.loc[segment, "n_rows"] == len(rows) == manifest.loc[segment, "n_stayed"]
+        assert manifest.loc[f"audiences/segment_{segment}.csv", "n_rows"] == len(rows)
+
+
+def test_a_new_input_lineage_starts_its_own_baseline(monitoring) -> None:
+    """February's drifted file, built as a new lineage (as a first run on other data is): no
+    baseline, so no alert, and it is published. Runs last: it changes the warehouse."""
+    build = monitoring["builds"]["mar"].dbt(
+        ["build"],
+        {
+            "customers_csv": str(monitoring["feb_file"]),
+            "as_of_date": "2026-04-30",
+            "input_lineage": "other-bank",
+        },
+    )
+    drift = build.table("feature_drift")
+    assert (drift["drift_status"] == "no_baseline").all()
+    run = build.table("segmentation_run").iloc[0]
+    assert run["input_lineage"] == "other-bank"
+    assert str(run["run_at"]).startswith("2026-04-30")
+    lineages = build.query("select distinct input_lineage from ml.ml_feature_baseline order by 1")[
+        "input_lineage"
+    ].tolist()
+    assert lineages == ["default", "other-bank"]  # the file paths are not the bundled sample

@@ -1,12 +1,20 @@
-"""Faults and reproducibility.
+"""Faults, publishing and reproducibility.
 
-- A build killed with SIGKILL (during the Python model, and during the marts) leaves the marts
-  of the previous successful build intact and readable in `main`; the next build succeeds.
+- Two warehouses built from one folder keep their own exports (`<stem>_exports/` beside each
+  file), each stamped with its own published run.
 - The same input and vars give bit-identical tables (hashes computed in SQL).
+- Nothing users read changes unless a whole build succeeded: after a good build, a build that
+  fails on a drift alert, one that fails on a test / guard, and builds killed with SIGKILL
+  (during the Python model and during the marts) leave every published table (`main`,
+  `scoring`, full contents), the stored macro (its SQL and its results) and every export file
+  (sha256) unchanged, and the registry does not claim those runs were published. Accepting
+  the drifted data (`accept_drift: true`) then publishes all of it together.
+- A build started while another process holds the warehouse stops with one clear line.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -16,6 +24,8 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from customer_segmentation.generator import write_customers
@@ -33,15 +43,16 @@ BAD_ROWS = [
 ]
 
 
-#: Columns that identify a run rather than describe the data: the dbt invocation id, and where,
-#: when and in how many bytes (Parquet's layout, not its content) the exports were written.
-#: Everything else must be identical between two builds.
-RUN_IDENTITY_COLUMNS = {"run_id", "previous_run_id", "exported_at", "file_path", "n_bytes"}
+#: Columns that identify a run rather than describe the data: the dbt invocation id, when the
+#: run was published. Everything else must be identical between two builds.
+RUN_IDENTITY_COLUMNS = {"run_id", "previous_run_id", "published_at"}
 
 
-def table_hashes(database: Path, schema: str = "main") -> dict[str, tuple[int, str]]:
-    """Row count and an order-independent md5 of every table's contents (all columns but the
-    run identity ones), in SQL."""
+def table_hashes(
+    database: Path, schema: str = "main", ignore: set[str] = RUN_IDENTITY_COLUMNS
+) -> dict[str, tuple[int, str]]:
+    """Row count and an order-independent md5 of every table's contents (all columns but
+    `ignore`), in SQL."""
     with duckdb.connect(str(database), read_only=True) as con:
         names = [
             row[0]
@@ -60,7 +71,7 @@ def table_hashes(database: Path, schema: str = "main") -> dict[str, tuple[int, s
                     "where table_schema = ? and table_name = ? order by ordinal_position",
                     [schema, name],
                 ).fetchall()
-                if row[0] not in RUN_IDENTITY_COLUMNS
+                if row[0] not in ignore
             ]
             selected = ", ".join(f'"{column}"' for column in columns)
             hashes[name] = con.execute(
@@ -71,27 +82,71 @@ def table_hashes(database: Path, schema: str = "main") -> dict[str, tuple[int, s
     return hashes
 
 
-AS_OF = "2026-10-31"
+def exports_of(database: Path) -> Path:
+    """The default export folder of a warehouse: `<stem>_exports` beside the file."""
+    return database.with_name(f"{database.stem}_exports")
 
 
-def kill_build_when(database: Path, variables: dict, pattern: str) -> str:
-    """Start `dbt build`, SIGKILL it as soon as a log line matches `pattern`; return the log."""
-    command = [
-        str(DBT),
-        "build",
-        "--target-path",
-        str(database.parent / "target"),
-        "--log-path",
-        str(database.parent),
-        "--vars",
-        json.dumps(variables),
-    ]
-    env = {
-        **os.environ,
+def published_state(database: Path) -> dict[str, object]:
+    """Everything a user reads: every table of `main` and `scoring` (all columns), the stored
+    macros' SQL and what `segment_customers` returns, the runs the registry calls published,
+    and the sha256 of every file in the export folder (hidden staging folders included)."""
+    state: dict[str, object] = {
+        schema: table_hashes(database, schema, ignore=set()) for schema in ("main", "scoring")
+    }
+    with duckdb.connect(str(database), read_only=True) as con:
+        state["macros"] = con.execute(
+            "select schema_name, function_name, macro_definition from duckdb_functions() "
+            "where function_type = 'table_macro' and not internal order by all"
+        ).fetchall()
+        con.execute("create temp table probe as select * from main.customer_segments")
+        state["scored"] = con.execute(
+            "select count(*), md5(string_agg(cast(t as varchar), chr(10) order by"
+            " t.customer_id)) from segment_customers('probe') as t"
+        ).fetchall()[0]
+        state["published_runs"] = con.execute(
+            "select run_id from ml.ml_model_registry where published_at is not null order by 1"
+        ).fetchall()
+    folder = exports_of(database)
+    state["files"] = {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+    return state
+
+
+def dbt_command(database: Path, variables: dict) -> tuple[list[str], dict[str, str]]:
+    """`dbt build` into `database` as a user runs it: no SEGMENTATION_EXPORTS_DIR, so the
+    exports go beside the warehouse."""
+    command = [str(DBT), "build", "--target-path", str(database.with_suffix(".target"))]
+    command += ["--log-path", str(database.parent), "--vars", json.dumps(variables)]
+    env = {key: value for key, value in os.environ.items() if key != "SEGMENTATION_EXPORTS_DIR"}
+    env |= {
         "SEGMENTATION_DB": str(database),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "0",
         "PYTHONUNBUFFERED": "1",
     }
+    return command, env
+
+
+def build(database: Path, variables: dict, check: bool = True) -> subprocess.CompletedProcess:
+    command, env = dbt_command(database, variables)
+    result = subprocess.run(
+        command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"dbt build failed:\n{(result.stdout + result.stderr)[-6000:]}")
+    return result
+
+
+AS_OF = "2026-10-31"
+DRIFT_AS_OF = "2026-11-30"
+
+
+def kill_build_when(database: Path, variables: dict, pattern: str) -> str:
+    """Start `dbt build`, SIGKILL it as soon as a log line matches `pattern`; return the log."""
+    command, env = dbt_command(database, variables)
     process = subprocess.Popen(
         command,
         cwd=PROJECT_DIR,
@@ -122,92 +177,231 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     with old.open("a") as handle:
         handle.write("\n".join(BAD_ROWS) + "\n")
     new = write_customers(folder / "new.csv", 400, seed=6)
-    return {"old": old, "new": new}
+    drifted = pd.read_csv(old, dtype={"CUST_ID": str})
+    drifted["PAYMENTS"] = drifted["PAYMENTS"] * 10
+    drifted.to_csv(folder / "drifted.csv", index=False)
+    tiny = write_customers(folder / "tiny.csv", 12, seed=7)
+    return {"old": old, "new": new, "drifted": folder / "drifted.csv", "tiny": tiny}
 
 
 @pytest.fixture(scope="module")
-def first_builds(tmp_path_factory, inputs, run_dbt) -> dict[str, Path]:
-    """The same input and vars built into two separate databases."""
+def first_builds(tmp_path_factory, inputs) -> dict[str, Path]:
+    """The same input and vars built into two warehouses in ONE folder."""
+    folder = tmp_path_factory.mktemp("warehouses")
     databases = {}
     for name in ("first", "second"):
-        database = tmp_path_factory.mktemp(name) / "segmentation.duckdb"
+        database = folder / f"{name}.duckdb"
         # the same as-of date: a run's time is part of its history rows
-        run_dbt(["build"], database, {"customers_csv": str(inputs["old"]), "as_of_date": AS_OF})
+        build(database, {"customers_csv": str(inputs["old"]), "as_of_date": AS_OF})
         databases[name] = database
     return databases
 
 
+def test_two_warehouses_in_one_folder_keep_their_own_exports(first_builds) -> None:
+    run_ids = set()
+    for database in first_builds.values():
+        folder = exports_of(database)
+        with duckdb.connect(str(database), read_only=True) as con:
+            (run_id, run_at, fingerprint) = con.execute(
+                "select run_id, strftime(run_at, '%Y-%m-%d %H:%M:%S'), input_fingerprint"
+                " from main.segmentation_run"
+            ).fetchall()[0]
+            published = [
+                row[0]
+                for row in con.execute(
+                    "select table_name from information_schema.tables"
+                    " where table_schema = 'main' order by 1"
+                ).fetchall()
+            ]
+            counts = {
+                name: con.execute(f"select count(*) from main.{name}").fetchall()[0][0]
+                for name in published
+            }
+        run_ids.add(run_id)
+        # every published table is exported, stamped with this warehouse's run
+        manifest = pd.read_csv(folder / "manifest.csv", dtype=str)
+        parquet = manifest[manifest["file_name"].str.endswith(".parquet")]
+        assert sorted(parquet["table_name"]) == published
+        assert set(manifest["published_run_id"]) == {run_id}
+        for name in published:
+            path = folder / f"{name}.parquet"
+            metadata = pq.read_metadata(path).metadata
+            assert metadata[b"run_id"].decode() == run_id
+            assert metadata[b"run_at"].decode() == run_at
+            assert metadata[b"input_fingerprint"].decode() == fingerprint
+            table = pq.read_table(path)
+            assert table.num_rows == counts[name], name
+            stamps = table.select(["published_run_id", "published_input_fingerprint"]).to_pandas()
+            assert set(stamps["published_run_id"]) <= {run_id}
+            assert set(stamps["published_input_fingerprint"]) <= {fingerprint}
+        assert {"customer_segments", "segment_profiles", "segment_personas", "quarantine"} <= set(
+            published
+        )
+        assert "k_selection" in published and "segment_explanations" in published
+        assert list(folder.glob("audiences/segment_*.csv"))
+        assert not list(folder.glob(".publishing-*"))
+    assert len(run_ids) == 2  # two runs, two sets of files: neither overwrote the other
+
+
+def test_published_schema_shows_only_marts(first_builds) -> None:
+    with duckdb.connect(str(first_builds["second"]), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables"
+            " where table_catalog = current_database()"
+        ).df()
+    main = set(tables.loc[tables["table_schema"] == "main", "table_name"])
+    assert not {name for name in main if re.match(r"(ml|int|stg)_", name)}
+    assert not {name for name in main if "dbt_tmp" in name or "marts_build" in name}
+    schemas = set(tables["table_schema"])
+    assert {"main", "scoring", "marts_build", "ml", "intermediate", "staging"} <= schemas
+    assert main == set(tables.loc[tables["table_schema"] == "marts_build", "table_name"])
+
+
 def test_same_input_and_vars_give_bit_identical_tables(first_builds) -> None:
+    for schema in ("main", "marts_build", "ml", "scoring"):
+        first = table_hashes(first_builds["first"], schema)
+        second = table_hashes(first_builds["second"], schema)
+        assert first == second, schema
     first = table_hashes(first_builds["first"])
-    second = table_hashes(first_builds["second"])
-    assert set(MARTS) | {"quarantine", "ml_kmeans_centroids", "ml_pca_loadings"} <= set(first)
-    assert first == second
-    assert table_hashes(first_builds["first"], "main_marts_build") == table_hashes(
-        first_builds["second"], "main_marts_build"
-    )
+    assert set(MARTS) | {"quarantine"} <= set(first)
     # the quarantine is part of the comparison and not trivially empty
     assert first["quarantine"][0] == 3
     assert first["customer_segments"][0] == 600
 
 
-def test_killed_builds_leave_the_previous_marts_and_the_next_build_succeeds(
-    first_builds, inputs, run_dbt
-) -> None:
+def test_failed_and_killed_builds_change_nothing_users_read(first_builds, inputs) -> None:
     database = first_builds["first"]
-    before = {name: table_hashes(database)[name] for name in MARTS}
-    new_vars = {"customers_csv": str(inputs["new"])}
+    before = published_state(database)
+    assert len(before["published_runs"]) == 1
+    assert {"customer_segments.parquet", "manifest.csv"} <= set(before["files"])
+    assert before["macros"] and before["scored"][0] == 600
 
-    # 1. SIGKILL while the Python model fits k-means.
-    log = kill_build_when(database, new_vars, r"START python table model main\.ml_kmeans_centroids")
-    assert "OK created python table model main.ml_kmeans_centroids" not in log
-    after = table_hashes(database)
-    assert {name: after[name] for name in MARTS} == before
+    # (a) a drift alert: PAYMENTS x 10
+    drift = build(
+        database, {"customers_csv": str(inputs["drifted"]), "as_of_date": DRIFT_AS_OF}, False
+    )
+    output = drift.stdout + drift.stderr
+    assert drift.returncode != 0
+    assert "Failure in test feature_drift_psi_below_alert_threshold" in output
+    summary = output[output.index("Marts NOT published") :]
+    assert re.search(r"Drift alert .*: payments PSI \d+\.\d{3}\.", summary)
+    assert f"main still holds the run of {AS_OF} 00:00:00" in summary
+    assert '"accept_drift": true' in summary and "dbt build --vars '" in summary
+    assert published_state(database) == before
 
-    # 2. SIGKILL in the middle of the marts: one new mart is committed in the build schema...
-    log = kill_build_when(
-        database, new_vars, r"OK created sql table model main_marts_build\.customer_segments"
+    # (b) a build that fails on a test or guard: 12 rows and k = 12
+    # (every failed run uses the drifted run's date: history accepts runs in time order only,
+    # and a run of the same date replaces the earlier one's history rows)
+    tiny_vars = {"customers_csv": str(inputs["tiny"]), "n_clusters": 12, "as_of_date": DRIFT_AS_OF}
+    failed = build(database, tiny_vars, False)
+    assert failed.returncode != 0
+    print("12 rows, k = 12:", re.findall(r"(?:Failure|Error) in \w+ \w+", failed.stdout))
+    assert published_state(database) == before
+
+    # (c) SIGKILL while the Python model fits k-means, and in the middle of the marts
+    new_vars = {"customers_csv": str(inputs["new"]), "as_of_date": DRIFT_AS_OF}
+    log = kill_build_when(database, new_vars, r"START python table model ml\.ml_kmeans_centroids")
+    assert "OK created python table model ml.ml_kmeans_centroids" not in log
+    assert published_state(database) == before
+    kill_build_when(
+        database, new_vars, r"OK created sql table model marts_build\.customer_segments"
     )
     with duckdb.connect(str(database), read_only=True) as con:
         (n_building,) = con.execute(
-            "select count(*) from main_marts_build.customer_segments"
+            "select count(*) from marts_build.customer_segments"
         ).fetchall()[0]
-        (n_published,) = con.execute("select count(*) from main.customer_segments").fetchall()[0]
-        (n_persona_customers,) = con.execute(
-            "select sum(n_customers) from main.segment_personas"
-        ).fetchall()[0]
+        registry = con.execute(
+            "select strftime(run_at, '%Y-%m-%d'), published_at is not null"
+            " from ml.ml_model_registry order by run_at"
+        ).fetchall()
     assert n_building == 400  # without the publish step BI would already see new data here
-    # ...but BI's tables in main are still, all of them, the previous successful build.
-    assert n_published == n_persona_customers == 600
-    after = table_hashes(database)
-    assert {name: after[name] for name in MARTS} == before
+    assert published_state(database) == before
+    # the drifted run is registered, but not as published
+    assert (DRIFT_AS_OF, False) in registry and (AS_OF, True) in registry
 
-    # 3. The next build succeeds and publishes every mart of the new input together.
-    run_dbt(["build"], database, new_vars)
+    # (d) accepting the drift publishes that run: everything changes, together
+    accepted = build(
+        database,
+        {"customers_csv": str(inputs["drifted"]), "as_of_date": DRIFT_AS_OF, "accept_drift": True},
+    )
+    assert "Warning in test feature_drift_psi_below_alert_threshold" in accepted.stdout
+    after = published_state(database)
+    assert len(after["published_runs"]) == 2
+    assert after["scored"] != before["scored"]
+    changed = {
+        name for name, digest in after["files"].items() if before["files"].get(name) != digest
+    }
+    assert changed == set(after["files"])  # every file is rewritten (new run stamp)
+    assert after["main"]["segmentation_run"] != before["main"]["segmentation_run"]
+    assert after["scoring"]["segment_centroids"] != before["scoring"]["segment_centroids"]
     with duckdb.connect(str(database), read_only=True) as con:
-        counts = con.execute(
-            "select (select count(*) from main.customer_segments), "
-            "(select sum(n_customers) from main.segment_personas), "
-            "(select sum(n_customers) / count(distinct feature_name) "
-            "from main.segment_profiles)"
-        ).fetchall()[0]
         leftovers = con.execute(
             "select table_name from information_schema.tables "
             "where table_name like '%__dbt_tmp' or table_name like '%__dbt_backup'"
         ).fetchall()
-    assert counts == (400, 400, 400)
+        (run_at,) = con.execute(
+            "select strftime(run_at, '%Y-%m-%d') from main.segmentation_run"
+        ).fetchall()[0]
     assert leftovers == []
+    assert run_at == DRIFT_AS_OF
 
 
-def test_a_failed_build_does_not_publish(first_builds, tmp_path, run_dbt) -> None:
+def test_a_failed_build_does_not_publish(first_builds, tmp_path) -> None:
     """A build that fails (here: every row quarantined) keeps the published marts as they were,
-    while the quarantine table shows the new file's problems."""
+    while the build schema's quarantine shows the new file's problems."""
     database = first_builds["second"]
-    before = {name: table_hashes(database)[name] for name in MARTS}
+    before = published_state(database)
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join([",".join(CC_GENERAL_COLUMNS), BAD_ROWS[0], BAD_ROWS[1]]) + "\n")
-    build = run_dbt(["build"], database, {"customers_csv": str(bad)}, check=False)
-    assert build.returncode != 0
-    assert "Marts NOT published" in build.output
-    after = table_hashes(database)
-    assert {name: after[name] for name in MARTS} == before
-    assert after["quarantine"][0] == 2
+    result = build(database, {"customers_csv": str(bad)}, check=False)
+    assert result.returncode != 0
+    assert "Marts NOT published" in result.stdout
+    assert published_state(database) == before
+    assert table_hashes(database, "marts_build")["quarantine"][0] == 2
+
+
+def test_a_locked_warehouse_stops_the_build_with_one_line(first_builds) -> None:
+    database = first_builds["second"]
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(database)!r}); "
+            "print('open', flush=True); time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        result = build(database, {}, check=False)
+    finally:
+        holder.kill()
+        holder.wait()
+        assert holder.stdout is not None
+        holder.stdout.close()
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"is in use by process {holder.pid}" in output
+    assert "Traceback" not in output
+    print(output)
+    assert len(output.splitlines()) < 20
+
+
+@pytest.mark.parametrize(
+    ("variables", "lineage"),
+    [
+        ({}, "sample"),
+        ({"customers_csv": "../shared/data/cc_general.csv"}, "default"),
+        ({"input_format": "ledger"}, "ledger_sample"),
+        ({"input_lineage": "emea"}, "emea"),
+    ],
+)
+def test_default_input_lineage(first_builds, run_dbt, variables, lineage) -> None:
+    """The bundled sample and other input belong to different lineages (drift baselines)."""
+    compiled = run_dbt(
+        ["compile", "--quiet", "--inline", "{{ input_lineage() }}"],
+        first_builds["second"],
+        variables,
+    ).output
+    assert compiled.strip().splitlines()[-1].strip() == lineage

@@ -32,7 +32,7 @@ def test_sample_build_labels_every_customer(sample_build) -> None:
     personas = sample_build.table("segment_personas")
     assert personas["segment_name"].is_unique and len(personas) == 4
     # segment 1 is the largest, sizes decrease with the id (the documented ordering rule)
-    centroids = sample_build.table("ml_kmeans_centroids")
+    centroids = sample_build.query("select * from ml.ml_kmeans_centroids")
     sizes = centroids.groupby("segment_id")["n_fit_customers"].first()
     assert sizes.is_monotonic_decreasing
 
@@ -58,13 +58,17 @@ def test_sample_segments_recover_the_generator_archetypes(sample_build) -> None:
 def test_median_imputation_matches_pandas(dbt_runner) -> None:
     selection = ["--select", "+int_customers_imputed", "--indirect-selection", "cautious"]
     build = dbt_runner(["build", *selection], {"imputation": "median"})
-    values = build.table("int_feature_imputation_values").set_index("feature_name")
+    values = build.query("select * from intermediate.int_feature_imputation_values").set_index(
+        "feature_name"
+    )
     raw = pd.read_csv(SAMPLE_CSV).rename(columns=sql_name)[FEATURES]
     medians = raw.median()
     for feature in FEATURES:
         assert values.loc[feature, "imputation_value"] == pytest.approx(medians[feature], rel=1e-12)
     assert (values["imputation_method"] == "median").all()
-    imputed = build.table("int_customers_imputed").set_index("customer_id")
+    imputed = build.query("select * from intermediate.int_customers_imputed").set_index(
+        "customer_id"
+    )
     expected = (
         pd.read_csv(SAMPLE_CSV)
         .set_index("CUST_ID")["MINIMUM_PAYMENTS"]
@@ -89,14 +93,14 @@ def test_fit_on_a_sample_scores_everybody(dbt_runner, tmp_path: Path) -> None:
         "k_selection_max": 4,
     }
     build = dbt_runner(["build"], variables)
-    centroids = build.table("ml_kmeans_centroids")
+    centroids = build.query("select * from ml.ml_kmeans_centroids")
     assert (centroids["n_fit_rows"] == 1500).all()
     segments = build.table("customer_segments").set_index("customer_id")
     assert len(segments) == 6000
     # the sample is the 1,500 ids with the smallest md5(id || '-' || seed), computed in Python
     ids = pd.read_csv(csv)["CUST_ID"]
     digests = sorted(ids, key=lambda i: (hashlib.md5(f"{i}-42".encode()).hexdigest(), i))
-    sample = build.table("int_customers_fit_sample")
+    sample = build.query("select * from intermediate.int_customers_fit_sample")
     assert set(sample["customer_id"]) == set(digests[:1500])
     # labels from the sample fit agree with the notebook's fit on all customers (pandas
     # mean-imputation, StandardScaler, KMeans(4, n_init=10) on all 6,000 rows)
@@ -108,5 +112,5 @@ def test_fit_on_a_sample_scores_everybody(dbt_runner, tmp_path: Path) -> None:
 
 def test_empty_run_handles_python_models(dbt_runner) -> None:
     build = dbt_runner(["build", "--empty"])
-    assert build.table("ml_kmeans_centroids").empty
+    assert build.query("select * from ml.ml_kmeans_centroids").empty
     assert build.table("customer_segments").empty

@@ -56,7 +56,9 @@ def test_parquet_glob_input_equals_csv_input(csv_build, parquet_build) -> None:
     numeric = ["distance_to_centroid", "pc1", "pc2", *FEATURES]
     np.testing.assert_allclose(from_parquet[numeric], from_csv[numeric], rtol=1e-12, atol=1e-12)
     centroids = [
-        build.table("ml_kmeans_centroids").sort_values(["segment_id", "feature_name"])
+        build.query("select * from ml.ml_kmeans_centroids").sort_values(
+            ["segment_id", "feature_name"]
+        )
         for build in (csv_build, parquet_build)
     ]
     np.testing.assert_allclose(centroids[0]["centroid_value"], centroids[1]["centroid_value"])
@@ -65,7 +67,7 @@ def test_parquet_glob_input_equals_csv_input(csv_build, parquet_build) -> None:
 def test_sampled_fit_labels_are_the_nearest_centroid_in_numpy(csv_build, customers) -> None:
     """Independent check of the SQL scoring on the sampled path: pandas imputes and scales,
     NumPy finds the nearest of the fitted centroids (ties to the lower segment id)."""
-    centroids = csv_build.table("ml_kmeans_centroids")
+    centroids = csv_build.query("select * from ml.ml_kmeans_centroids")
     assert (centroids["n_fit_rows"] == FIT_SAMPLE).all()
     centers = centroids.pivot(index="segment_id", columns="feature_name", values="centroid_value")
     raw = customers["frame"].rename(columns=sql_name).set_index("customer_id")[FEATURES]
@@ -82,7 +84,11 @@ def test_sampled_fit_labels_are_the_nearest_centroid_in_numpy(csv_build, custome
         pd.Series(distances.min(axis=1), index=z.index).loc[segments.index],
         rtol=1e-9,
     )
-    scores = csv_build.table("ml_customer_scores").set_index("customer_id").loc[segments.index]
+    scores = (
+        csv_build.query("select * from ml.ml_customer_scores")
+        .set_index("customer_id")
+        .loc[segments.index]
+    )
     for segment_id in centers.index:
         np.testing.assert_allclose(
             scores[f"distance_to_segment_{segment_id}"],

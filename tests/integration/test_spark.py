@@ -174,7 +174,7 @@ def assert_same_table(name: str, duck: pd.DataFrame, spark: pd.DataFrame) -> Non
 
 def test_spark_publishes_every_mart_but_the_snapshot_history(builds) -> None:
     database, warehouse = builds
-    duck_marts = duck_tables(database, "main_marts_build")
+    duck_marts = duck_tables(database, "marts_build")
     assert spark_tables(warehouse, f"{SPARK_SCHEMA}_marts_build") == duck_marts - DUCKDB_ONLY_MARTS
     published = spark_tables(warehouse, SPARK_SCHEMA)
     assert duck_marts - DUCKDB_ONLY_MARTS <= published
@@ -228,7 +228,9 @@ def test_quarantine_is_identical(builds) -> None:
 def test_fitted_parameters_are_the_same(builds, name) -> None:
     database, warehouse = builds
     assert_same_table(
-        name, duck_table(database, "main", name), spark_table(warehouse, SPARK_SCHEMA, name)
+        name,
+        duck_table(database, "ml" if name.startswith("ml_") else "intermediate", name),
+        spark_table(warehouse, SPARK_SCHEMA, name),
     )
 
 
