@@ -54,6 +54,15 @@ def exclusive(lock_file: Path, blocking: bool = True) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+#: Schema of each layer's relations (dbt_project.yml `+schema`, macros/publish/generate_schema_name).
+LAYER_SCHEMAS = {"stg_": "staging", "int_": "intermediate", "ml_": "ml"}
+
+
+def relation_schema(name: str) -> str:
+    """The DuckDB schema that holds relation `name`: its layer's, or `main` for a published mart."""
+    return next((schema for prefix, schema in LAYER_SCHEMAS.items() if name.startswith(prefix)), "main")
+
+
 @dataclass
 class Build:
     """The result of one `dbt` invocation against its own DuckDB file."""
@@ -72,7 +81,9 @@ class Build:
         return self.database.parent / "exports"
 
     def table(self, name: str) -> pd.DataFrame:
-        return self.query(f"select * from main.{name}")
+        """A published mart (schema `main`), or a layer's relation by its prefix (`stg_` in
+        `staging`, `int_` in `intermediate`, `ml_` in `ml`)."""
+        return self.query(f"select * from {relation_schema(name)}.{name}")
 
     def dbt(self, args: list[str], variables: dict | None = None, check: bool = True) -> Build:
         """Run another dbt command against this build's database (e.g. `compile --inline`)."""

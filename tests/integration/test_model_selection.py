@@ -208,7 +208,7 @@ def test_auto_k_picks_four_on_four_separated_archetypes(dbt_runner, tmp_path: Pa
     # stability from an independent bootstrap written here (the documented resampling: seeded
     # RandomState(42) resamples with replacement, k-means refits with random_state 42 + b + 1,
     # every row predicted, ARI against the sweep fit's labels)
-    scores = build.query("select * from ml_customer_scores order by customer_id")
+    scores = build.query("select * from ml.ml_customer_scores order by customer_id")
     matrix = scores[[c for c in scores.columns if c.startswith("z_")]].to_numpy()
     expected = {k: independent_stability(matrix, k, n_bootstrap=5) for k in table.index[1:]}
     np.testing.assert_allclose(

@@ -159,7 +159,7 @@ def high(dbt_runner, tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def test_three_components_equal_scikit_learn_pca(high) -> None:
     build = high["build"]
-    scores = build.query("select * from ml_customer_scores order by customer_id")
+    scores = build.query("select * from ml.ml_customer_scores order by customer_id")
     z_columns = [c for c in scores.columns if c.startswith("z_")]
     assert len(z_columns) == 15  # the engineered set
     assert {"pc1", "pc2", "pc3"} <= set(scores.columns) and "pc4" not in scores.columns
@@ -234,7 +234,7 @@ def history(
         build = run(["build"], variables, check=False)
         result["builds"].append(build)
         # what this run computed (published or not: a drift alert would keep the old marts)
-        result["drift"].append(build.query("select * from main_marts_build.feature_drift"))
+        result["drift"].append(build.query("select * from marts_build.feature_drift"))
     last = result["builds"][-1]
     result["registry"] = last.table("ml_model_registry").sort_values("run_at")
     result["centroids"] = last.table("ml_centroid_history")
