@@ -374,7 +374,7 @@ def generate_retail_ledger(
     true ``archetype``, transactions with ``RETAIL_TRANSACTION_COLUMNS``).
 
     one_time customers buy once at a random day of the whole history; lapsed customers buy
-    regularly but stop before the last 12 months; loyal customers buy small baskets often; big
+    regularly but stop 3 to 15 months before ``as_of``; loyal customers buy small baskets often; big
     basket customers buy rarely but many lines; explorers spread over every department. Every
     customer has at least one basket. Refunds repay one line of a basket 1-20 days later (same
     order id, positive amount, type ``refund``); reversals are negative ``purchase`` lines.
@@ -397,12 +397,11 @@ def generate_retail_ledger(
     # each customer's active span [first, last) in seconds after `start`
     first = rng.uniform(0, 0.8, n_customers) * span_s
     last = np.full(n_customers, float(span_s))
+    # lapsed customers stop between 15 and 3 months before as_of (some before the window)
     lapsed = kind == RETAIL_ARCHETYPE_NAMES.index("lapsed")
-    window_start_s = span_s - 365 * 86400
-    first[lapsed] = rng.uniform(0, 0.3, lapsed.sum()) * window_start_s
-    last[lapsed] = first[lapsed] + rng.uniform(0.4, 1.0, lapsed.sum()) * (
-        window_start_s - first[lapsed]
-    )
+    n_lapsed = int(lapsed.sum())
+    first[lapsed] = rng.uniform(0, 0.3, n_lapsed) * (span_s - 15 * 30.44 * 86400)
+    last[lapsed] = span_s - rng.uniform(3, 15, n_lapsed) * 30.44 * 86400
     active_months = (last - first) / (30.44 * 86400)
     n_baskets = np.maximum(1, rng.poisson(param("baskets_per_month") * active_months))
     n_baskets[kind == RETAIL_ARCHETYPE_NAMES.index("one_time")] = 1
