@@ -347,7 +347,7 @@ class RetailArchetype:
 
 RETAIL_ARCHETYPES: tuple[RetailArchetype, ...] = (
     RetailArchetype("one_time", 0.45, 0.0, 3.0, 6.0, (4, 3, 2, 2, 1, 1, 2, 1, 1, 1)),
-    RetailArchetype("lapsed", 0.15, 1.5, 4.0, 5.0, (4, 3, 3, 2, 2, 1, 2, 1, 1, 1)),
+    RetailArchetype("lapsed", 0.15, 5.0, 3.0, 5.0, (4, 3, 3, 2, 2, 1, 2, 1, 1, 1)),
     RetailArchetype("loyal", 0.15, 2.5, 3.0, 4.0, (5, 4, 3, 3, 2, 1, 1, 0.5, 0.5, 1)),
     RetailArchetype("big_basket", 0.15, 0.4, 14.0, 9.0, (3, 2, 2, 1, 3, 3, 3, 3, 2, 1)),
     RetailArchetype("explorer", 0.10, 1.0, 5.0, 7.0, (1, 1, 1, 1, 1, 1, 1, 1, 1, 1)),
