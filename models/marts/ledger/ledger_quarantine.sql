@@ -22,7 +22,7 @@ final as (
             when 'unknown_transaction_type' then 'transaction_type'
             else 'amount'
         end as column_name,
-        reason_value as value,
+        reason_value as raw_value,
         case reason_code
             when 'missing_customer_id' then 'a non-empty customer id'
             when 'bad_timestamp'

@@ -61,9 +61,7 @@ line_counts as (
 
 customers_not_segmented as (
 
-    select
-        count(distinct classified.customer_id) as customers_only_after_as_of
-
+    select count(distinct classified.customer_id) as customers_only_after_as_of
     from classified
     left join customers
         on classified.customer_id = customers.customer_id
