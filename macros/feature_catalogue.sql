@@ -22,7 +22,8 @@
         "purchases_frequency", "oneoff_purchases_frequency", "purchases_installments_frequency",
         "cash_advance_frequency", "cash_advance_trx", "purchases_trx", "credit_limit", "payments",
         "tenure", "recency_days", "frequency", "monetary", "recency_score", "frequency_score",
-        "monetary_score", "avg_monthly_spend", "n_distinct_categories", "diversity_score",
+        "monetary_score", "avg_monthly_spend", "avg_order_value", "n_distinct_categories",
+        "diversity_score",
     ]) }}
 {% endmacro %}
 
@@ -56,7 +57,7 @@
     {{ return([
         "balance", "purchases", "oneoff_purchases", "installments_purchases", "cash_advance",
         "credit_limit", "payments", "minimum_payments", "monetary", "avg_monthly_spend",
-        "monthly_avg_purchases", "monthly_avg_cash_advance", "avg_purchase_amount",
+        "avg_order_value", "monthly_avg_purchases", "monthly_avg_cash_advance", "avg_purchase_amount",
     ]) }}
 {% endmacro %}
 
@@ -71,13 +72,24 @@
             "purchases_frequency", "purchases_installments_frequency", "cash_advance_frequency",
             "prc_full_payment",
         ],
-        "transactions": [
-            "recency_days", "frequency", "monetary", "avg_monthly_spend",
-            "n_distinct_categories", "diversity_score", "purchases_frequency",
-            "purchases_installments_frequency", "oneoff_purchases", "installments_purchases",
-            "cash_advance", "cash_advance_frequency", "payments", "credit_limit", "balance",
-        ],
+        "transactions": transactions_feature_set(),
     }) }}
+{% endmacro %}
+
+{#- The `transactions` set: RFM, spend and diversity, card behaviour, and the account features
+    (credit_limit, balance) only when an accounts file is used (ledger_has_accounts): without
+    one they would be NULL for everyone. -#}
+{% macro transactions_feature_set() %}
+    {%- set features = [
+        "recency_days", "frequency", "monetary", "avg_monthly_spend", "avg_order_value",
+        "n_distinct_categories", "diversity_score", "purchases_frequency",
+        "purchases_installments_frequency", "oneoff_purchases", "installments_purchases",
+        "cash_advance", "cash_advance_frequency", "payments", "credit_limit", "balance",
+    ] %}
+    {%- if var("input_format") == "ledger" and not ledger_has_accounts() %}
+        {{ return(features | reject("in", ledger_account_features()) | list) }}
+    {%- endif %}
+    {{ return(features) }}
 {% endmacro %}
 
 {#- Every feature name the project knows, for any input format (persona rules may use any). -#}

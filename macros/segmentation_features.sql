@@ -25,6 +25,15 @@
             "unknown feature(s) for input_format '" ~ var("input_format") ~ "': "
             ~ unknown | join(", ") ~ ". Available: " ~ available | join(", ")) }}
     {%- endif %}
+    {%- if var("input_format") == "ledger" and not ledger_has_accounts() %}
+        {%- set need_accounts = features | map("string")
+            | select("in", ledger_account_features()) | list %}
+        {%- if need_accounts %}
+            {{ exceptions.raise_compiler_error(
+                "feature(s) " ~ need_accounts | join(", ") ~ " come from the accounts file, but"
+                ~ " var 'accounts_csv' is empty: set accounts_csv or drop them from feature_set") }}
+        {%- endif %}
+    {%- endif %}
     {%- if features | length == 0 or features | unique | list | length != features | length %}
         {{ exceptions.raise_compiler_error(
             "var 'feature_set' must name at least one feature, each once; got " ~ features) }}

@@ -12,7 +12,7 @@ import pytest
 from scipy.stats import entropy
 from sklearn.metrics import adjusted_rand_score
 
-from customer_segmentation.ledger import generate_ledger, write_ledger
+from customer_segmentation.ledger import generate_ledger, write_ledger, write_retail_ledger
 
 AS_OF = date(2026, 11, 1)
 N_CUSTOMERS = 3000
@@ -23,17 +23,26 @@ def ledger_files(tmp_path_factory) -> tuple[Path, Path]:
     return write_ledger(tmp_path_factory.mktemp("ledger"), N_CUSTOMERS, seed=5, as_of=AS_OF)
 
 
-@pytest.fixture(scope="module")
-def ledger_build(dbt_runner, ledger_files):
+def card_vars(ledger_files: tuple[Path, Path]) -> dict:
     accounts, transactions = ledger_files
-    variables = {
+    return {
         "input_format": "ledger",
         "feature_set": "transactions",
         "transactions_csv": str(transactions),
         "accounts_csv": str(accounts),
         "ledger_as_of": AS_OF.isoformat(),
     }
-    return dbt_runner(["build"], variables)
+
+
+@pytest.fixture(scope="module")
+def ledger_build(dbt_runner, ledger_files):
+    return dbt_runner(["build"], card_vars(ledger_files))
+
+
+def test_unit_tests_pass_on_a_card_ledger_with_accounts(ledger_build, ledger_files):
+    result = ledger_build.dbt(["test", "--select", "test_type:unit"], card_vars(ledger_files))
+    assert "test_ledger_features_tenure_from_account_opening" in result.output
+    assert "ERROR=0" in result.output and "PASS=" in result.output
 
 
 def pandas_ledger_features(accounts: pd.DataFrame, tx: pd.DataFrame) -> pd.DataFrame:
@@ -80,15 +89,27 @@ def pandas_ledger_features(accounts: pd.DataFrame, tx: pd.DataFrame) -> pd.DataF
     out["purchases_frequency"] = (out["purchase_months"] / out["tenure"]).clip(upper=1)
     out["cash_advance_frequency"] = (out["cash_months"] / out["tenure"]).clip(upper=1)
     out["credit_limit"] = accounts["credit_limit"].reindex(out.index)
-    # RFM scores: ceil(5 * cume_dist); cume_dist = share of customers with a value <= own value
-    for name, column, ascending in [
-        ("recency_score", "recency_days", False),
-        ("frequency_score", "purchases_trx", True),
-        ("monetary_score", "purchases", True),
-    ]:
-        values = out[column] if ascending else -out[column]
-        out[name] = np.ceil(5 * values.rank(method="max", pct=True))
+    # purchase occasions without an order id: distinct days with a purchase
+    days = tx[purchase].assign(day=tx["transaction_ts"].dt.normalize())
+    out["frequency"] = days.groupby("customer_id")["day"].nunique().reindex(out.index).fillna(0)
+    out["recency_score"] = rfm_scores(-out["recency_days"])
+    out["frequency_score"] = rfm_scores(out["frequency"].clip(lower=1))
+    out["monetary_score"] = rfm_scores(out["purchases"])
     return out
+
+
+def rfm_scores(values: pd.Series) -> pd.Series:
+    """The documented RFM rule (macro rfm_score), higher values better: quintiles of the rank
+    (ties take the lowest rank, so share the lower score); when the customers tied at the bottom
+    are at least a fifth, they get 1 alone and the rest quartiles of their own rank, 2..5."""
+    rank = values.rank(method="min")
+    n, n_bottom = len(values), int((rank == 1).sum())
+    if 5 * n_bottom >= n:
+        rest = n - n_bottom
+        score = 2 + np.floor(4 * (rank - 1 - n_bottom) / max(rest, 1))
+    else:
+        score = 1 + np.floor(5 * (rank - 1) / n)
+    return score.where(rank > 1, 1.0)
 
 
 def test_ledger_aggregates_match_pandas(ledger_build):
@@ -103,7 +124,7 @@ def test_ledger_aggregates_match_pandas(ledger_build):
         "purchases", "oneoff_purchases", "installments_purchases", "cash_advance", "payments",
         "purchases_trx", "cash_advance_trx", "tenure", "purchases_frequency",
         "cash_advance_frequency", "recency_days", "n_distinct_categories", "diversity_score",
-        "credit_limit", "recency_score", "frequency_score", "monetary_score",
+        "credit_limit", "frequency", "recency_score", "frequency_score", "monetary_score",
     ]:  # fmt: skip
         np.testing.assert_allclose(
             ours[column].astype(float),
@@ -232,3 +253,198 @@ def test_readme_crosswalk_query_runs(ledger_build):
     )
     result = ledger_build.query(block)
     assert len(result) > 0 and result["cramers_v"].between(0, 1).all()
+
+
+# --- a retail ledger: baskets, departments, refunds, one-time buyers, no accounts (issue 19) ---
+
+N_RETAIL = 2000
+#: Bad lines inserted into the retail file: (data index, text, reason code, offending value).
+BAD_LINES = [
+    (5, "R100001,B99999901,2026-03-01 10:00:00,-12.50,payment,payment", "negative_amount",
+     "-12.50"),
+    (100, "R100002,B99999902,2026-03-01 10:00:00,twelve,grocery,purchase", "bad_amount",
+     "twelve"),
+    (1000, "R100003,B99999903,03/01/1997,4.20,grocery,purchase", "bad_timestamp", "03/01/1997"),
+    (5000, "R100004,B99999904,2026-03-01 10:00:00,4.20,grocery,gift_card",
+     "unknown_transaction_type", "gift_card"),
+    (20000, ",B99999905,2026-03-01 10:00:00,4.20,grocery,purchase", "missing_customer_id", ""),
+]  # fmt: skip
+#: Valid lines inserted too: a refund of a line (netted) and a zero-amount purchase line.
+GOOD_LINES = [
+    (30000, "R100005,B99999906,2026-03-02 10:00:00,3.00,grocery,refund"),
+    (40000, "R100006,B99999907,2026-03-02 10:00:00,0.00,grocery,purchase"),
+]
+
+
+@pytest.fixture(scope="module")
+def retail_file(tmp_path_factory) -> Path:
+    path = write_retail_ledger(tmp_path_factory.mktemp("retail"), N_RETAIL, seed=5, as_of=AS_OF)
+    header, *rows = path.read_text().splitlines()
+    for index, text, *_ in sorted(BAD_LINES + GOOD_LINES):
+        rows.insert(index, text)
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return path
+
+
+def retail_vars(path: Path) -> dict:
+    return {
+        "input_format": "ledger",
+        "feature_set": "transactions",
+        "transactions_csv": str(path),
+        "accounts_csv": None,
+    }
+
+
+@pytest.fixture(scope="module")
+def retail_build(dbt_runner, retail_file):
+    return dbt_runner(["build"], retail_vars(retail_file))
+
+
+def pandas_retail_reference(path: Path) -> tuple[pd.DataFrame, dict]:
+    """The documented ledger contract, window and features, computed with pandas from the file."""
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw["line_number"] = np.arange(len(raw)) + 2
+    ts = pd.to_datetime(raw["transaction_ts"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    amount = pd.to_numeric(raw["amount"], errors="coerce")
+    kind = raw["transaction_type"].str.lower().map(
+        {"purchase": "oneoff", "purchase_oneoff": "oneoff", "purchase_installment": "installment",
+         "refund": "refund", "reversal": "refund", "payment": "payment",
+         "cash_advance": "cash_advance"}
+    )  # fmt: skip
+    valid = (
+        (raw["customer_id"] != "")
+        & ts.notna()
+        & np.isfinite(amount)
+        & kind.notna()
+        & ~(kind.isin(["payment", "cash_advance"]) & (amount < 0))
+    )
+    as_of = ts[valid].max().normalize() + pd.Timedelta(days=1)
+    start = as_of - pd.DateOffset(years=1)
+    lines = raw.assign(ts=ts, amount=amount, kind=kind)[valid]
+    history = lines[lines["ts"] < as_of]
+    window = history[history["ts"] >= start]
+    counts = {
+        "lines_read": len(raw),
+        "lines_quarantined": int((~valid).sum()),
+        "lines_used": len(window),
+        "lines_before_window": len(history) - len(window),
+        "as_of": as_of,
+    }
+    signed = np.select(
+        [window["kind"].isin(["oneoff", "installment"]), window["kind"] == "refund"],
+        [window["amount"], -window["amount"].abs()],
+        0.0,
+    )
+    window = window.assign(signed=signed)
+    customers = pd.Index(sorted(history["customer_id"].unique()), name="customer_id")
+    by = window.groupby("customer_id")
+    oneoff = window[window["kind"].isin(["oneoff", "refund"])].groupby("customer_id")["signed"]
+    out = pd.DataFrame(index=customers)
+    out["oneoff_purchases"] = oneoff.sum().reindex(customers).fillna(0).clip(lower=0)
+    installment = window[window["kind"] == "installment"].groupby("customer_id")["signed"].sum()
+    out["purchases"] = out["oneoff_purchases"] + installment.reindex(customers).fillna(0).clip(
+        lower=0
+    )
+    bought = window[window["kind"].isin(["oneoff", "installment"]) & (window["amount"] > 0)]
+    out["frequency"] = bought.groupby("customer_id")["order_id"].nunique().reindex(customers)
+    out["frequency"] = out["frequency"].fillna(0)
+    out["avg_order_value"] = (out["purchases"] / out["frequency"]).where(out["frequency"] > 0, 0)
+    ever_bought = history[history["kind"].isin(["oneoff", "installment"]) & (history["amount"] > 0)]
+    last = ever_bought.groupby("customer_id")["ts"].max().reindex(customers)
+    covered = max(365, (as_of - history["ts"].min().normalize()).days)
+    out["recency_days"] = (as_of - last.dt.normalize()).dt.days.fillna(covered)
+    first = history.groupby("customer_id")["ts"].min().reindex(customers)
+    months = (as_of.year * 12 + as_of.month) - (first.dt.year * 12 + first.dt.month)
+    out["tenure"] = months.clip(1, 12)
+    out["is_active_in_window"] = out.index.isin(by.size().index)
+    out["recency_score"] = rfm_scores(-out["recency_days"])
+    out["frequency_score"] = rfm_scores(out["frequency"].clip(lower=1))
+    out["monetary_score"] = rfm_scores(out["purchases"])
+    return out, counts
+
+
+def test_retail_bad_lines_are_quarantined_by_line_number(retail_build, retail_file):
+    quarantine = retail_build.table("ledger_quarantine").sort_values("line_number")
+    expected = [(index + 2, code, value) for index, _, code, value in sorted(BAD_LINES)]
+    assert list(zip(quarantine["line_number"], quarantine["reason_code"], quarantine["raw_value"],
+                    strict=True)) == expected  # fmt: skip
+    raw = retail_file.read_text().splitlines()
+    for line_number, *_ in expected:  # the line numbers point at the lines in the file
+        assert raw[line_number - 1] in {text for _, text, *_ in BAD_LINES}
+    assert quarantine["expected"].notna().all()
+
+
+def test_retail_lines_and_customers_reconcile(retail_build, retail_file):
+    reference, counts = pandas_retail_reference(retail_file)
+    rec = retail_build.table("ledger_reconciliation").iloc[0]
+    assert (
+        rec["lines_read"] == counts["lines_read"] == len(retail_file.read_text().splitlines()) - 1
+    )
+    assert rec["lines_quarantined"] == counts["lines_quarantined"] == len(BAD_LINES)
+    assert rec["lines_used"] == counts["lines_used"]
+    assert rec["lines_before_window"] == counts["lines_before_window"] > 0
+    assert rec["lines_after_as_of"] == 0
+    assert rec["lines_read"] == (
+        rec["lines_used"] + rec["lines_quarantined"] + rec["lines_before_window"]
+    )
+    assert pd.Timestamp(rec["as_of_date"]) == counts["as_of"]  # the day after the last line
+    assert rec["customers_segmented"] == len(reference) == N_RETAIL
+    assert rec["customers_inactive"] == (~reference["is_active_in_window"]).sum() > 0
+    assert len(retail_build.table("customer_segments")) == N_RETAIL
+    assert "ledger window [" in retail_build.output
+    assert "balance, credit_limit are NULL for everyone" in retail_build.output
+
+
+def test_retail_features_and_rfm_match_pandas(retail_build, retail_file):
+    expected, _ = pandas_retail_reference(retail_file)
+    ours = retail_build.table("int_ledger_customer_features").set_index("customer_id")
+    ours = ours.loc[expected.index]
+    for column in [
+        "purchases", "oneoff_purchases", "frequency", "avg_order_value", "recency_days",
+        "tenure", "recency_score", "frequency_score", "monetary_score",
+    ]:  # fmt: skip
+        np.testing.assert_allclose(
+            ours[column].astype(float), expected[column].astype(float), rtol=1e-9, atol=1e-9,
+            err_msg=column,
+        )  # fmt: skip
+    assert (ours["is_active_in_window"] == expected["is_active_in_window"]).all()
+    one_time = expected["frequency"] == 1
+    assert one_time.mean() > 0.3 and (ours.loc[one_time, "frequency_score"] == 1).all()
+    for score in ["recency_score", "frequency_score", "monetary_score"]:
+        assert set(ours[score]) == {1, 2, 3, 4, 5}, score
+    segments = {rfm_segment(int(r), int(f)) for r, f in
+                zip(ours["recency_score"], ours["frequency_score"], strict=True)}  # fmt: skip
+    assert len(segments) == 10, segments
+    crosswalk = retail_build.table("rfm_segment_crosswalk")
+    assert set(crosswalk["rfm_segment"]) == segments
+
+
+def test_retail_model_features_leave_out_account_columns(retail_build):
+    fitted = set(retail_build.table("int_feature_scaling_parameters")["feature_name"])
+    assert "avg_order_value" in fitted and not fitted & {"credit_limit", "balance"}
+
+
+def test_retail_unit_tests_pass_without_accounts(retail_build, retail_file):
+    result = retail_build.dbt(["test", "--select", "test_type:unit"], retail_vars(retail_file))
+    assert "test_ledger_features_baskets_refunds_inactive_and_rfm" in result.output
+    assert "test_ledger_lines_checked_reason_codes_and_signed_amounts" in result.output
+
+
+def test_retail_window_errors_name_file_var_and_window(retail_build, retail_file, tmp_path):
+    select = ["build", "--select", "+int_ledger_customer_features"]
+    early = retail_build.dbt(
+        select, {**retail_vars(retail_file), "ledger_as_of": "2020-01-01"}, check=False
+    )
+    assert early.returncode != 0
+    assert "No ledger customer to segment" in early.output
+    assert str(retail_file) in early.output and "ledger_as_of" in early.output
+    assert "[2019-01-01, 2020-01-01)" in early.output
+    wrong_dates = tmp_path / "us_dates.csv"
+    wrong_dates.write_text(
+        "customer_id,transaction_ts,amount,category,transaction_type\n"
+        "C1,03/01/1997,10.00,food,purchase\nC2,03/02/1997,5.00,food,purchase\n"
+    )
+    bad = retail_build.dbt(select, retail_vars(wrong_dates), check=False)
+    assert bad.returncode != 0
+    assert "has a valid transaction_ts: expected YYYY-MM-DD" in bad.output
+    assert "03/01/1997" in bad.output and str(wrong_dates) in bad.output

@@ -1,5 +1,6 @@
--- Purchase spend per customer and category inside the window, with the category's share of the
--- customer's purchases and its overall spend rank (1 = the category with the most spend).
+-- Net purchase spend per customer and category inside the window (purchases minus refunds and
+-- reversals), with the category's share of the customer's positive category spend and its
+-- overall spend rank (1 = the category with the most spend).
 with
 
 transactions as (
@@ -13,11 +14,11 @@ customer_category as (
     select
         customer_id,
         coalesce(category, 'unknown') as category,
-        sum(amount) as spend,
-        count(*) as n_transactions
+        sum(signed_amount) as spend,
+        sum(case when is_purchase then 1 else 0 end) as n_transactions
 
     from transactions
-    where is_purchase
+    where is_purchase or is_refund
     group by customer_id, coalesce(category, 'unknown')
 
 ),
@@ -42,9 +43,11 @@ final as (
         category_totals.category_rank,
         customer_category.spend,
         customer_category.n_transactions,
-        customer_category.spend
+        greatest(customer_category.spend, 0)
         / nullif(
-            sum(customer_category.spend) over (partition by customer_category.customer_id), 0
+            sum(greatest(customer_category.spend, 0))
+                over (partition by customer_category.customer_id),
+            0
         ) as spend_share
 
     from customer_category

@@ -1,17 +1,24 @@
--- One row per ledger customer (accounts and/or customers with transactions in the window): the
--- CC GENERAL-style aggregates, RFM and category-diversity features, all from the ledger.
+-- One row per ledger customer: every account, and every customer with a valid transaction
+-- before as_of (customers with history but none in the window are kept, inactive). The CC
+-- GENERAL-style aggregates, RFM and category-diversity features (docs/ledger.md).
 --
--- tenure: months of the window the account was open (1..12; without accounts: months since the
--- customer's first transaction in the window). *_frequency: share of tenure months with at least
--- one such transaction (capped at 1). recency_days: days from the last purchase to ledger_as_of
--- (the window length when there was none). RFM scores: 1..5 from the cumulative distribution
--- (ceil(5 * cume_dist)); ties share a score; 5 = most recent / most frequent / most spent.
--- diversity_score: Shannon entropy (natural log) of the customer's category spend shares.
-{%- set window = ledger_window() %}
-{%- set has_accounts = (var("accounts_csv") or "") != "" %}
-{%- set as_of_date = "cast('" ~ window.as_of ~ "' as date)" %}
+-- Spend is net: refunds and reversals (negative purchase lines) are subtracted, a customer's
+-- net spend is floored at 0. tenure: months from the account's opening date (else the
+-- customer's first transaction in the whole file) to as_of, 1..12. *_frequency: share of the
+-- tenure months with such a purchase (capped at 1). frequency: distinct purchase occasions (order
+-- id, else calendar day). recency_days: days from the last purchase (whole file) to as_of; never
+-- purchased: the days covered by the file, at least the window length. RFM scores: see
+-- rfm_score (quintiles of rank, ties share the lower score, a large tie at the bottom gets 1
+-- alone); 5 = most recent / frequent / spent.
+{%- set has_accounts = ledger_has_accounts() %}
 
 with
+
+lines as (
+
+    select * from {{ ref('int_ledger_transactions_checked') }}
+
+),
 
 transactions as (
 
@@ -25,6 +32,12 @@ category_spend as (
 
 ),
 
+ledger_window as (
+
+    select * from {{ ref('int_ledger_window') }}
+
+),
+
 {% if has_accounts -%}
     accounts as (
 
@@ -33,9 +46,32 @@ category_spend as (
     ),
 {%- endif %}
 
+history as (
+
+    select
+        lines.customer_id,
+        min(lines.transaction_at) as first_transaction_at,
+        max(
+            case
+                when
+                    lines.transaction_type in ('purchase_oneoff', 'purchase_installment')
+                    and lines.amount > 0
+                    then lines.transaction_at
+            end
+        ) as last_purchase_at
+
+    from lines
+    cross join ledger_window
+    where
+        lines.reason_code is null
+        and lines.transaction_at < cast(ledger_window.as_of_date as timestamp)
+    group by lines.customer_id
+
+),
+
 customer_ids as (
 
-    select distinct customer_id from transactions
+    select customer_id from history
     {% if has_accounts -%}
         union
         select customer_id from accounts
@@ -47,24 +83,32 @@ activity as (
 
     select
         customer_id,
-        sum(case when is_purchase then amount else 0 end) as purchases,
-        sum(case when transaction_type = 'purchase_oneoff' then amount else 0 end)
-            as oneoff_purchases,
-        sum(case when transaction_type = 'purchase_installment' then amount else 0 end)
-            as installments_purchases,
+        sum(
+            case
+                when transaction_type in ('purchase_oneoff', 'refund') then signed_amount else 0
+            end
+        ) as oneoff_net,
+        sum(case when transaction_type = 'purchase_installment' then signed_amount else 0 end)
+            as installments_net,
         sum(case when transaction_type = 'cash_advance' then amount else 0 end) as cash_advance,
         sum(case when transaction_type = 'payment' then amount else 0 end) as payments,
         sum(case when is_purchase then 1 else 0 end) as purchases_trx,
+        count(distinct case when is_purchase then occasion_id end) as purchase_occasions,
         sum(case when transaction_type = 'cash_advance' then 1 else 0 end) as cash_advance_trx,
         count(distinct case when is_purchase then activity_month end) as purchase_months,
-        count(distinct case when transaction_type = 'purchase_oneoff' then activity_month end)
-            as oneoff_months,
-        count(distinct case when transaction_type = 'purchase_installment' then activity_month end)
-            as installment_months,
+        count(
+            distinct case
+                when is_purchase and transaction_type = 'purchase_oneoff' then activity_month
+            end
+        ) as oneoff_months,
+        count(
+            distinct case
+                when is_purchase and transaction_type = 'purchase_installment' then activity_month
+            end
+        ) as installment_months,
         count(distinct case when transaction_type = 'cash_advance' then activity_month end)
             as cash_advance_months,
-        min(activity_month) as first_activity_month,
-        max(case when is_purchase then transaction_at end) as last_purchase_at
+        count(*) as n_lines
 
     from transactions
     group by customer_id
@@ -91,33 +135,45 @@ joined as (
         {% if has_accounts -%}
             accounts.balance,
             accounts.credit_limit,
-            coalesce(accounts.opened_on, activity.first_activity_month) as tenure_start,
+            coalesce(
+                cast(accounts.opened_on as timestamp), history.first_transaction_at
+            ) as tenure_start,
         {%- else -%}
             cast(null as double) as balance,
             cast(null as double) as credit_limit,
-            activity.first_activity_month as tenure_start,
+            history.first_transaction_at as tenure_start,
         {%- endif %}
-        coalesce(activity.purchases, 0) as purchases,
-        coalesce(activity.oneoff_purchases, 0) as oneoff_purchases,
-        coalesce(activity.installments_purchases, 0) as installments_purchases,
+        greatest(coalesce(activity.oneoff_net, 0), 0) as oneoff_purchases,
+        greatest(coalesce(activity.installments_net, 0), 0) as installments_purchases,
         coalesce(activity.cash_advance, 0) as cash_advance,
         coalesce(activity.payments, 0) as payments,
         coalesce(activity.purchases_trx, 0) as purchases_trx,
+        coalesce(activity.purchase_occasions, 0) as purchase_occasions,
         coalesce(activity.cash_advance_trx, 0) as cash_advance_trx,
         coalesce(activity.purchase_months, 0) as purchase_months,
         coalesce(activity.oneoff_months, 0) as oneoff_months,
         coalesce(activity.installment_months, 0) as installment_months,
         coalesce(activity.cash_advance_months, 0) as cash_advance_months,
-        coalesce({{ days_between("activity.last_purchase_at", as_of_date) }}, {{ window.days }})
-            as recency_days,
+        coalesce(activity.n_lines, 0) > 0 as is_active_in_window,
+        coalesce(
+            {{ days_between("history.last_purchase_at", "ledger_window.as_of_date") }},
+            greatest(
+                ledger_window.window_days,
+                {{ days_between("ledger_window.first_transaction_at", "ledger_window.as_of_date") }}
+            )
+        ) as recency_days,
         coalesce(diversity.n_distinct_categories, 0) as n_distinct_categories,
-        coalesce(diversity.diversity_score, 0) as diversity_score
+        coalesce(diversity.diversity_score, 0) as diversity_score,
+        ledger_window.as_of_date
 
     from customer_ids
+    cross join ledger_window
     {% if has_accounts -%}
         left join accounts
             on customer_ids.customer_id = accounts.customer_id
     {%- endif %}
+    left join history
+        on customer_ids.customer_id = history.customer_id
     left join activity
         on customer_ids.customer_id = activity.customer_id
     left join diversity
@@ -129,9 +185,37 @@ with_tenure as (
 
     select
         *,
-        least(12, greatest(1, {{ months_between("tenure_start", as_of_date) }})) as tenure
+        oneoff_purchases + installments_purchases as purchases,
+        least(
+            12, greatest(1, coalesce({{ months_between("tenure_start", "as_of_date") }}, 12))
+        ) as tenure
 
     from joined
+
+),
+
+ranked as (
+
+    select
+        *,
+        rank() over (order by recency_days desc) as recency_rank,
+        rank() over (order by greatest(purchase_occasions, 1) asc) as frequency_rank,
+        rank() over (order by purchases asc) as monetary_rank,
+        count(*) over () as n_customers
+
+    from with_tenure
+
+),
+
+bottom_ties as (
+
+    select
+        *,
+        sum(case when recency_rank = 1 then 1 else 0 end) over () as n_bottom_recency,
+        sum(case when frequency_rank = 1 then 1 else 0 end) over () as n_bottom_frequency,
+        sum(case when monetary_rank = 1 then 1 else 0 end) over () as n_bottom_monetary
+
+    from ranked
 
 ),
 
@@ -154,18 +238,21 @@ final as (
         cast(payments as double) as payments,
         cast(tenure as double) as tenure,
         cast(recency_days as double) as recency_days,
-        cast(purchases_trx as double) as frequency,
+        cast(purchase_occasions as double) as frequency,
         cast(purchases as double) as monetary,
-        cast(ceil(5 * cume_dist() over (order by recency_days desc)) as double)
-            as recency_score,
-        cast(ceil(5 * cume_dist() over (order by purchases_trx asc)) as double)
-            as frequency_score,
-        cast(ceil(5 * cume_dist() over (order by purchases asc)) as double) as monetary_score,
-        purchases / tenure as avg_monthly_spend,
+        {{ rfm_score("recency_rank", "n_bottom_recency", "n_customers") }} as recency_score,
+        {{ rfm_score("frequency_rank", "n_bottom_frequency", "n_customers") }} as frequency_score,
+        {{ rfm_score("monetary_rank", "n_bottom_monetary", "n_customers") }} as monetary_score,
+        cast(purchases as double) / tenure as avg_monthly_spend,
+        case
+            when purchase_occasions > 0 then cast(purchases as double) / purchase_occasions
+            else 0.0
+        end as avg_order_value,
         cast(n_distinct_categories as double) as n_distinct_categories,
-        cast(diversity_score as double) as diversity_score
+        cast(diversity_score as double) as diversity_score,
+        is_active_in_window
 
-    from with_tenure
+    from bottom_ties
 
 )
 

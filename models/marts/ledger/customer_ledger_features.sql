@@ -36,8 +36,10 @@ final as (
         ledger_features.frequency_score,
         ledger_features.monetary_score,
         ledger_features.avg_monthly_spend,
+        ledger_features.avg_order_value,
         ledger_features.n_distinct_categories,
         ledger_features.diversity_score,
+        ledger_features.is_active_in_window,
         {% for rank in range(1, n_top + 1) -%}
             coalesce(category_spend.spend_top_{{ rank }}, 0) as spend_top_{{ rank }},
         {% endfor %}

@@ -17,10 +17,17 @@ Everything depends only on ``(n_customers, seed, as_of)``; customers are generat
 with its own random stream, so memory stays bounded and a larger ledger starts with the same
 customers as a smaller one made with the same seed.
 
+A second mode, ``retail`` (:func:`generate_retail_ledger`), looks like a retailer's basket
+lines instead: one ``transactions`` file (no accounts file) with an ``order_id`` per basket,
+several lines per basket, a department per line, ``purchase`` and ``refund`` lines (and a few
+reversals: negative ``purchase`` lines), many one-time buyers, customers who lapsed before the
+last 12 months and a history longer than the 12-month window.
+
 Command line::
 
     generate-ledger --customers 100000 --out-dir data/ledger            # CSV
     generate-ledger --customers 1000000 --out-dir data/ledger --parquet
+    generate-ledger --mode retail --customers 3000 --out-dir data/retail
 """
 
 from __future__ import annotations
@@ -310,6 +317,166 @@ def write_ledger(
     return paths["accounts"], paths["transactions"]
 
 
+# --- retail mode --------------------------------------------------------------------------------
+
+DEPARTMENTS: tuple[str, ...] = (
+    "grocery",
+    "produce",
+    "dairy",
+    "bakery",
+    "meat",
+    "frozen",
+    "beverages",
+    "household",
+    "personal_care",
+    "deli",
+)
+
+
+@dataclass(frozen=True)
+class RetailArchetype:
+    """Basket behaviour of one kind of retail customer (rates per month of their active span)."""
+
+    name: str
+    share: float
+    baskets_per_month: float
+    lines_per_basket: float
+    line_value: float
+    department_weights: tuple[float, ...]
+
+
+RETAIL_ARCHETYPES: tuple[RetailArchetype, ...] = (
+    RetailArchetype("one_time", 0.45, 0.0, 3.0, 6.0, (4, 3, 2, 2, 1, 1, 2, 1, 1, 1)),
+    RetailArchetype("lapsed", 0.15, 5.0, 3.0, 5.0, (4, 3, 3, 2, 2, 1, 2, 1, 1, 1)),
+    RetailArchetype("loyal", 0.15, 2.5, 3.0, 4.0, (5, 4, 3, 3, 2, 1, 1, 0.5, 0.5, 1)),
+    RetailArchetype("big_basket", 0.15, 0.4, 14.0, 9.0, (3, 2, 2, 1, 3, 3, 3, 3, 2, 1)),
+    RetailArchetype("explorer", 0.10, 1.0, 5.0, 7.0, (1, 1, 1, 1, 1, 1, 1, 1, 1, 1)),
+)  # fmt: skip
+
+RETAIL_ARCHETYPE_NAMES: tuple[str, ...] = tuple(a.name for a in RETAIL_ARCHETYPES)
+RETAIL_TRANSACTION_COLUMNS = [
+    "customer_id",
+    "order_id",
+    "transaction_ts",
+    "amount",
+    "category",
+    "transaction_type",
+]
+#: Share of baskets with a refund line a few days later, and of purchase lines reversed.
+REFUND_RATE = 0.04
+REVERSAL_RATE = 0.01
+
+
+def generate_retail_ledger(
+    n_customers: int, seed: int = 42, as_of: date = date(2026, 11, 1), months: int = 24
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A retailer's basket lines over ``months`` months before ``as_of``: (customers with their
+    true ``archetype``, transactions with ``RETAIL_TRANSACTION_COLUMNS``).
+
+    one_time customers buy once at a random day of the whole history; lapsed customers buy
+    regularly but stop 3 to 15 months before ``as_of``; loyal customers buy small baskets often; big
+    basket customers buy rarely but many lines; explorers spread over every department. Every
+    customer has at least one basket. Refunds repay one line of a basket 1-20 days later (same
+    order id, positive amount, type ``refund``); reversals are negative ``purchase`` lines.
+    """
+    if n_customers < 0:
+        raise ValueError(f"n_customers must be >= 0, got {n_customers}")
+    if months < 13:
+        raise ValueError(f"months must be at least 13 (longer than the window), got {months}")
+    rng = np.random.default_rng([seed, 11])
+    shares = np.array([a.share for a in RETAIL_ARCHETYPES])
+    kind = rng.choice(len(RETAIL_ARCHETYPES), size=n_customers, p=shares / shares.sum())
+
+    def param(field: str) -> np.ndarray:
+        return np.array([getattr(a, field) for a in RETAIL_ARCHETYPES], dtype=float)[kind]
+
+    ids = np.array([f"R{100001 + i}" for i in range(n_customers)])
+    end = np.datetime64(as_of, "s")
+    span_s = int(months * 30.44 * 86400)
+    start = end - np.timedelta64(span_s, "s")
+    # each customer's active span [first, last) in seconds after `start`
+    first = rng.uniform(0, 0.8, n_customers) * span_s
+    last = np.full(n_customers, float(span_s))
+    # lapsed customers stop between 15 and 3 months before as_of (some before the window)
+    lapsed = kind == RETAIL_ARCHETYPE_NAMES.index("lapsed")
+    n_lapsed = int(lapsed.sum())
+    first[lapsed] = rng.uniform(0, 0.3, n_lapsed) * (span_s - 15 * 30.44 * 86400)
+    last[lapsed] = span_s - rng.uniform(3, 15, n_lapsed) * 30.44 * 86400
+    active_months = (last - first) / (30.44 * 86400)
+    n_baskets = np.maximum(1, rng.poisson(param("baskets_per_month") * active_months))
+    n_baskets[kind == RETAIL_ARCHETYPE_NAMES.index("one_time")] = 1
+    owner = np.repeat(np.arange(n_customers), n_baskets)
+    n_total = owner.shape[0]
+    basket_s = first[owner] + rng.random(n_total) * (last[owner] - first[owner])
+    # shop hours 08:00-21:00
+    basket_s = np.floor(basket_s / 86400) * 86400 + rng.integers(8 * 3600, 21 * 3600, n_total)
+    basket_s = np.minimum(basket_s, span_s - 1)
+    order_ids = np.array([f"B{i + 1:08d}" for i in range(n_total)])
+    n_lines = 1 + rng.poisson(param("lines_per_basket")[owner] - 1)
+    line_basket = np.repeat(np.arange(n_total), n_lines)
+    line_owner = owner[line_basket]
+    n_line_total = line_basket.shape[0]
+    weights = np.array([a.department_weights for a in RETAIL_ARCHETYPES], dtype=float)
+    cumulative = (weights / weights.sum(axis=1, keepdims=True)).cumsum(axis=1)[kind[line_owner]]
+    department = (rng.random(n_line_total)[:, None] > cumulative).sum(axis=1).clip(0, 9)
+    amount = np.round(
+        param("line_value")[line_owner] * np.exp(0.6 * rng.standard_normal(n_line_total)), 2
+    )
+    amount = np.maximum(amount, 0.05)
+    ts = start + np.round(basket_s[line_basket]).astype("int64").astype("timedelta64[s]")
+    lines = pd.DataFrame(
+        {
+            "customer_id": ids[line_owner],
+            "order_id": order_ids[line_basket],
+            "transaction_ts": ts,
+            "amount": amount,
+            "category": np.array(DEPARTMENTS)[department],
+            "transaction_type": "purchase",
+        }
+    )
+    reversed_line = rng.random(n_line_total) < REVERSAL_RATE
+    reversals = lines[reversed_line].assign(amount=-lines["amount"][reversed_line])
+    # one refund for REFUND_RATE of the baskets: the basket's first line, 1-20 days later
+    first_line = np.flatnonzero(np.r_[True, line_basket[1:] != line_basket[:-1]])
+    refunded = first_line[rng.random(first_line.shape[0]) < REFUND_RATE]
+    refunds = lines.iloc[refunded].copy()
+    refunds["transaction_ts"] = refunds["transaction_ts"] + pd.to_timedelta(
+        rng.integers(1, 21, len(refunds)), unit="D"
+    )
+    refunds["transaction_type"] = "refund"
+    transactions = pd.concat([lines, reversals, refunds], ignore_index=True)
+    transactions = transactions[transactions["transaction_ts"] < end]
+    transactions = transactions.sort_values(
+        ["transaction_ts", "order_id"], kind="stable"
+    ).reset_index(drop=True)
+    customers = pd.DataFrame(
+        {"customer_id": ids, "archetype": np.array(RETAIL_ARCHETYPE_NAMES)[kind]}
+    )
+    return customers, transactions
+
+
+def write_retail_ledger(
+    out_dir: str | Path,
+    n_customers: int,
+    seed: int = 42,
+    as_of: date = date(2026, 11, 1),
+    months: int = 24,
+) -> Path:
+    """Write the retail ledger's ``transactions.csv`` (there is no accounts file) into
+    ``out_dir``, under a temporary name renamed when complete."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _, transactions = generate_retail_ledger(n_customers, seed, as_of, months)
+    path = out / "transactions.csv"
+    tmp = path.with_name(path.name + ".tmp")
+    frame = transactions[RETAIL_TRANSACTION_COLUMNS].assign(
+        transaction_ts=transactions["transaction_ts"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    )
+    frame.to_csv(tmp, index=False)
+    tmp.replace(path)
+    return path
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, required=True, help="number of customers")
@@ -317,9 +484,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     parser.add_argument("--as-of", default="2026-11-01", help="ledger end date (exclusive)")
     parser.add_argument("--parquet", action="store_true", help="write Parquet instead of CSV")
+    parser.add_argument(
+        "--mode",
+        choices=["card", "retail"],
+        default="card",
+        help="card: accounts + card transactions (default); retail: basket lines, no accounts",
+    )
+    parser.add_argument(
+        "--months", type=int, default=24, help="retail mode: months of history (default 24)"
+    )
     args = parser.parse_args(argv)
+    as_of = date.fromisoformat(args.as_of)
+    if args.mode == "retail":
+        if args.parquet:
+            parser.error("--parquet is not available with --mode retail")
+        path = write_retail_ledger(args.out_dir, args.customers, args.seed, as_of, args.months)
+        print(f"wrote {path} (no accounts file)")
+        return
     accounts, transactions = write_ledger(
-        args.out_dir, args.customers, args.seed, date.fromisoformat(args.as_of), args.parquet
+        args.out_dir, args.customers, args.seed, as_of, args.parquet
     )
     print(f"wrote {accounts} and {transactions}")
 

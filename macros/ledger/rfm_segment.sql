@@ -24,3 +24,25 @@
         else 'Hibernating'
     end
 {%- endmacro %}
+
+{#- An RFM score 1..5 from a customer's rank (SQL rank(): ties share the lowest rank; rank 1 =
+    the worst value: least recent, fewest occasions, least spend), the number of customers tied
+    at rank 1 and the number of customers. Quintiles of rank, ties share the lower score:
+    1 + floor(5 (rank - 1) / n). When the tie at the bottom fills the first quintile or more
+    (one-time buyers on frequency, non-buyers on monetary) it gets 1 alone and the others are
+    split into quartiles of their rank among themselves, scores 2..5, so that all five scores
+    are used where the data allows. -#}
+{% macro rfm_score(rank_column, n_bottom_column, n_column) -%}
+    cast(
+        case
+            when {{ rank_column }} = 1 then 1
+            when 5 * {{ n_bottom_column }} >= {{ n_column }}
+                then 2 + floor(
+                    4.0 * ({{ rank_column }} - 1 - {{ n_bottom_column }})
+                    / ({{ n_column }} - {{ n_bottom_column }})
+                )
+            else 1 + floor(5.0 * ({{ rank_column }} - 1) / {{ n_column }})
+        end
+        as double
+    )
+{%- endmacro %}
