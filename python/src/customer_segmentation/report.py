@@ -382,6 +382,12 @@ def _drift_table(drift: pd.DataFrame | None) -> str:
             '<p class="note">Drift not available: feature_drift has no run yet (it compares'
             " each run with the baseline run).</p>"
         )
+    if (drift["drift_status"] == "no_baseline").all():
+        return (
+            '<p class="note" id="drift-table">No baseline yet: this run is the baseline; from'
+            f" the next run on, each of the {len(drift)} features gets a traffic light (PSI"
+            " against this run).</p>"
+        )
     rows = []
     for row in drift.itertuples():
         status = str(row.drift_status)
@@ -625,9 +631,9 @@ function pad([a, b], share) { const p = (b - a || 1) * share; return [a - p, b +
 function fmt(v) {
   const a = Math.abs(v);
   let text;
-  if (a >= 1e6) text = (v / 1e6).toFixed(1) + "M";
-  else if (a >= 1e3) text = (v / 1e3).toFixed(1) + "k";
-  else text = Number.isInteger(v) ? String(v) : v.toFixed(2);
+  if (a >= 1e6) text = String(Number((v / 1e6).toPrecision(4))) + "M";
+  else if (a >= 1e3) text = String(Number((v / 1e3).toPrecision(4))) + "k";
+  else text = String(Number(v.toPrecision(4)));
   return text.replace(/^-(0(\.0+)?)$/, "$1");
 }
 function fmt1(v) { return v.toFixed(1).replace(/^-(0\.0)$/, "$1"); }
@@ -641,9 +647,21 @@ function axes(svg, x, y, box, xTicks, yTicks, xLabel, yLabel) {
   el("text", {x: 14, y: (box.t + box.b) / 2, transform: `rotate(-90 14 ${(box.t + box.b) / 2})`,
               "text-anchor": "middle"}, g, yLabel);
 }
+function niceStep(span, n) {
+  const raw = (span || 1) / n, power = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 2.5, 5, 10].find((m) => m * power >= raw) * power;
+  return step;
+}
+function niceDomain([a, b], n) {
+  const step = niceStep(b - a, n);
+  return [Math.floor(a / step) * step, Math.ceil(b / step) * step];
+}
 function ticks([a, b], n) {
-  const out = [];
-  for (let i = 0; i <= n; i++) out.push(Number((a + (b - a) * i / n).toPrecision(6)));
+  // round numbers (1, 2, 2.5 or 5 times a power of ten) inside the domain
+  const step = niceStep(b - a, n), out = [];
+  for (let t = Math.ceil(a / step - 1e-9) * step; t <= b + step * 1e-9; t += step) {
+    out.push(Number(t.toPrecision(12)));
+  }
   return out;
 }
 function chosenLegend(figure, rows) {
@@ -662,8 +680,8 @@ function lineChart(figure, rows, key, label, fromZero) {
   const points = rows.filter((r) => r[key] !== null && r[key] !== undefined);
   const ks = rows.map((r) => r.k), vs = points.map((r) => r[key]);
   const x = scale(pad(extent(ks), 0.05), [box.l, box.r]);
-  let yDomain = pad(extent(vs), 0.1);
-  if (fromZero) yDomain = [Math.min(0, ...vs), Math.max(...vs, 0) * 1.1 || 1];
+  let yDomain = niceDomain(pad(extent(vs), 0.05), 4);
+  if (fromZero) yDomain = niceDomain([Math.min(0, ...vs), Math.max(...vs, 0) || 1], 4);
   const y = scale(yDomain, [box.b, box.t]);
   axes(svg, x, y, box, ks, ticks(yDomain, 4), "k (number of segments)", label);
   el("polyline", {points: points.map((r) => `${x(r.k)},${y(r[key])}`).join(" "), fill: "none",
@@ -703,8 +721,10 @@ function scatterChart(figure) {
   const svg = svgIn(figure, W, H);
   const xd = pad(extent(S.pc1), 0.04), yd = pad(extent(S.pc2), 0.04);
   const x = scale(xd, [box.l, box.r]), y = scale(yd, [box.b, box.t]);
-  axes(svg, x, y, box, ticks(xd, 5).map((t) => Math.round(t * 10) / 10),
-       ticks(yd, 4).map((t) => Math.round(t * 10) / 10), "PC1 (see below)", "PC2 (see below)");
+  const short = (text, room) => (text.length > room ? text.slice(0, room - 1) + "…" : text);
+  const [xName, yName] = DATA.pca_axes.map((a) => a.replace(/ \(\d+% of variance\)/, ""));
+  axes(svg, x, y, box, ticks(xd, 5), ticks(yd, 4), short(xName, Math.floor((box.r - box.l) / 7.5)),
+       short(yName, Math.floor((box.b - box.t) / 7.5)));
   const color = Object.fromEntries(DATA.segments.map((s) => [s.segment_id, s.color]));
   const g = el("g", {"fill-opacity": 0.55}, svg);
   for (let i = 0; i < S.pc1.length; i++) {
@@ -793,5 +813,38 @@ for (const [id, draw] of Object.entries(CHARTS)) {
     console.error(`chart ${id} failed: ${error}`);
   }
 }
+// Self-check of the layout, as drawn at this window size: a text clipped by its chart or
+// overlapping another, a box whose content overflows, a "-0.0" label. Each problem is a console
+// warning and is counted in <body data-layout-problems> (the Chromium tests read both).
+function layoutProblems() {
+  const problems = [];
+  const inside = (a, b) => a.left >= b.left - 1 && a.right <= b.right + 1 &&
+                           a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+  const overlap = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 &&
+                            Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
+  for (const svg of document.querySelectorAll("svg")) {
+    const box = svg.getBoundingClientRect();
+    const texts = [...svg.querySelectorAll("text")]
+      .map((node) => [node.textContent, node.getBoundingClientRect()])
+      .filter(([, rect]) => rect.width > 0);
+    texts.forEach(([text, rect], i) => {
+      if (!inside(rect, box)) problems.push(`clipped: "${text}"`);
+      if (/^-0(\.0+)?$/.test(text)) problems.push(`negative zero: "${text}"`);
+      for (const [other, otherRect] of texts.slice(i + 1)) {
+        if (overlap(rect, otherRect)) problems.push(`overlap: "${text}" and "${other}"`);
+      }
+    });
+  }
+  const width = document.documentElement.clientWidth;
+  for (const node of document.querySelectorAll(".card, .fact, .chart, .note")) {
+    const name = node.id || node.querySelector("h3, span, figcaption")?.textContent || "";
+    if (node.scrollWidth > node.clientWidth + 1) problems.push(`overflow: ${name}`);
+    if (node.getBoundingClientRect().right > width + 1) problems.push(`off the page: ${name}`);
+  }
+  return problems;
+}
+const problems = layoutProblems();
+for (const problem of problems) console.warn(`report layout: ${problem}`);
+document.body.dataset.layoutProblems = String(problems.length);
 document.body.dataset.rendered = "true";
 """
