@@ -191,7 +191,9 @@ def test_no_cap_below_fifty_segments() -> None:
     )
     rules = pd.DataFrame({"persona_name": [f"P{i}" for i in range(n)], "feature_name": features})
     rules["weight"] = 1.0
-    conditions = condition_rows([(f"P{i}", f, None, ">", "value", 1.0) for i, f in enumerate(features)])
+    conditions = condition_rows(
+        [(f"P{i}", f, None, ">", "value", 1.0) for i, f in enumerate(features)]
+    )
     named = name_segments(
         toy_means(z, dict.fromkeys(z, 10)),
         catalogue,
@@ -298,7 +300,13 @@ def test_property_no_chosen_persona_violates_its_conditions(catalogue: str) -> N
     for _ in range(40):
         means = random_profiles(rng, features)
         named = name_segments(
-            means, CATALOGUE, RULES, CONDITIONS, NO_SEPARATION, features, catalogue,
+            means,
+            CATALOGUE,
+            RULES,
+            CONDITIONS,
+            NO_SEPARATION,
+            features,
+            catalogue,
             min_score=float(rng.choice([-1.0, 0.0, 0.25])),
         )
         assert independent_violations(named, means) == []
@@ -319,7 +327,9 @@ def test_the_generator_archetypes_get_their_personas() -> None:
     labels = customers["archetype"].map(codes)
     means = feature_means_from_customers(frame, labels)
     named = name_segments(means, CATALOGUE, RULES, CONDITIONS, NO_SEPARATION, features)
-    by_archetype = {a: named.set_index("segment_id").loc[c, "segment_name"] for a, c in codes.items()}
+    by_archetype = {
+        a: named.set_index("segment_id").loc[c, "segment_name"] for a, c in codes.items()
+    }
     assert by_archetype == {
         "installment": "Installment Everyday Users",
         "low_activity": "Low Activity, Cash-Leaning",

@@ -190,8 +190,11 @@ def test_report_shows_run_facts_history_drift_and_named_axes() -> None:
         "rows_quarantined": 2,
         "rows_kept_with_warnings": 1,
     }
-    assert data.run == {"run_at": "2026-02-01 06:00:00", "input_format": "cc_general",
-                        "input": "data/cc.csv"}
+    assert data.run == {
+        "run_at": "2026-02-01 06:00:00",
+        "input_format": "cc_general",
+        "input": "data/cc.csv",
+    }
     payload = report_payload(data)
     assert [s["change_pp"] for s in payload["segments"]] == [10.0, -10.0]
     assert payload["pca_axes"] == [
@@ -200,9 +203,15 @@ def test_report_shows_run_facts_history_drift_and_named_axes() -> None:
     ]
     assert data.drift is not None and list(data.drift["feature_name"]) == ["balance", "purchases"]
     page = render_report(data)
-    for text in ("2026-02-01 06:00:00", "data/cc.csv", '<strong>52</strong>',
-                 '<span class="light red"></span>alert', '<span class="light green"></span>ok',
-                 'id="chart-stability"', 'id="migration-matrix"'):
+    for text in (
+        "2026-02-01 06:00:00",
+        "data/cc.csv",
+        "<strong>52</strong>",
+        '<span class="light red"></span>alert',
+        '<span class="light green"></span>ok',
+        'id="chart-stability"',
+        'id="migration-matrix"',
+    ):
         assert text in page, text
     # migration matrix: rows = last run's segment, columns = now; the diagonal stays
     assert '<td class="num stay">22</td><td class="num">3</td>' in page
@@ -223,8 +232,14 @@ def test_without_history_or_flags_the_report_says_so() -> None:
     assert "No earlier run in the history" in page
     assert "Drift not available" in page
     assert 'id="migration-matrix"' not in page
-    flags = pd.DataFrame({"k": [2, 3], "is_chosen": [False, True], "no_elbow": [False, False],
-                          "disagree": [False, False]})
+    flags = pd.DataFrame(
+        {
+            "k": [2, 3],
+            "is_chosen": [False, True],
+            "no_elbow": [False, False],
+            "disagree": [False, False],
+        }
+    )
     assert k_selection_sentence(flags) is None
 
 

@@ -157,8 +157,9 @@ def test_personas_are_named_only_where_their_conditions_hold(
     assert n_checked == 11
     low = personas[personas["segment_name"] == "Low Activity, Cash-Leaning"].iloc[0]
     cash_share = means["cash_advance"] / (means["cash_advance"] + means["purchases"])
-    assert f"cash advances are {cash_share.loc[low.name]:.0%} of their card money" in (
-        low["description"]
+    assert (
+        f"cash advances are {cash_share.loc[low.name]:.0%} of their card money"
+        in (low["description"])
     )
     assert "pooled sd" not in " ".join(personas["description"])
 

@@ -16,8 +16,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 from scipy.optimize import linear_sum_assignment
@@ -294,9 +294,9 @@ def test_report_after_four_months_shows_changes_migrations_and_drift(history, tm
         .astype("int64")
         .sort_values(["from_segment_id", "to_segment_id"])
         .reset_index(drop=True),
-        expected.astype("int64").sort_values(["from_segment_id", "to_segment_id"]).reset_index(
-            drop=True
-        ),
+        expected.astype("int64")
+        .sort_values(["from_segment_id", "to_segment_id"])
+        .reset_index(drop=True),
     )
     assert data.drift is not None and set(data.drift["drift_status"]) <= {"ok", "warn", "alert"}
     page = tmp_path / "report.html"

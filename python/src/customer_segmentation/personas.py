@@ -202,9 +202,7 @@ def evaluate_condition(
     average = _ratio(overall_means, condition)
     reference = average if condition.reference == "average" else condition.threshold
     holds = (
-        value is not None
-        and reference is not None
-        and OPERATORS[condition.op](value, reference)
+        value is not None and reference is not None and OPERATORS[condition.op](value, reference)
     )
     return ConditionResult(condition, value, average, bool(holds))
 
@@ -254,7 +252,11 @@ def persona_scores(z: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
         values = z[features].to_numpy(dtype=float)
         scores = values @ weights / total  # NaN where a feature is NULL
         frame = pd.DataFrame(
-            {"segment_id": z.index.astype("int64"), "persona_name": str(persona), "persona_score": scores}
+            {
+                "segment_id": z.index.astype("int64"),
+                "persona_name": str(persona),
+                "persona_score": scores,
+            }
         )
         frames.append(frame.dropna(subset=["persona_score"]))
     if not frames:
@@ -341,9 +343,7 @@ def _standout_facts(
 def _data_name(z_row: pd.Series) -> tuple[str, float]:
     ranked = z_row.dropna()
     order = ranked.abs().sort_values(ascending=False, kind="stable").index[:2]
-    phrases = [
-        f"{'high' if ranked[f] >= 0 else 'low'} {str(f).replace('_', ' ')}" for f in order
-    ]
+    phrases = [f"{'high' if ranked[f] >= 0 else 'low'} {str(f).replace('_', ' ')}" for f in order]
     name = ", ".join(phrases)
     deviation = float(abs(ranked[order[0]])) if len(order) else 0.0
     return (name[:1].upper() + name[1:]) if name else MAINSTREAM, deviation
@@ -451,8 +451,12 @@ def name_segments(
         nearest_name = None
         if quality is not None and sid in quality.index:
             record = quality.loc[sid]
-            silhouette = None if pd.isna(record["mean_silhouette"]) else float(record["mean_silhouette"])
-            ratio = None if pd.isna(record["separation_ratio"]) else float(record["separation_ratio"])
+            silhouette = (
+                None if pd.isna(record["mean_silhouette"]) else float(record["mean_silhouette"])
+            )
+            ratio = (
+                None if pd.isna(record["separation_ratio"]) else float(record["separation_ratio"])
+            )
             if not pd.isna(record["nearest_segment_id"]):
                 nearest_name = display.get(int(record["nearest_segment_id"]))
         word = quality_word(silhouette, ratio, nearest_name)

@@ -36,7 +36,14 @@ from customer_segmentation.schema import SQL_FEATURES
 DEFAULT_SCATTER_POINTS = 3000
 
 K_SELECTION_COLUMNS = ("k", "wcss", "silhouette", "is_chosen")
-K_SELECTION_OPTIONAL = ("stability", "no_elbow", "disagree", "knee_k", "silhouette_k", "stability_k")
+K_SELECTION_OPTIONAL = (
+    "stability",
+    "no_elbow",
+    "disagree",
+    "knee_k",
+    "silhouette_k",
+    "stability_k",
+)
 RUN_SUMMARY_COLUMNS = ("rows_read", "rows_segmented", "rows_quarantined", "rows_kept_with_warnings")
 #: Input variables of a run (ml_fit_run.run_vars) by input format.
 INPUT_VARS = {
@@ -394,9 +401,9 @@ def _drift_table(drift: pd.DataFrame | None) -> str:
         light = DRIFT_LIGHTS.get(status, "grey")
         psi = "" if pd.isna(row.psi) else f"{float(row.psi):.3f}"
         rows.append(
-            f'<tr><td>{html.escape(str(row.feature_name).replace("_", " "))}</td>'
+            f"<tr><td>{html.escape(str(row.feature_name).replace('_', ' '))}</td>"
             f'<td><span class="light {light}"></span>{html.escape(status.replace("_", " "))}'
-            f"</td><td class=\"num\">{psi}</td></tr>"
+            f'</td><td class="num">{psi}</td></tr>'
         )
     return (
         '<table class="drift" id="drift-table"><thead><tr><th>Feature</th><th>Status</th>'
@@ -430,7 +437,9 @@ def _migration_table(data: ReportData) -> str:
             text = "" if value is None or pd.isna(value) else f"{int(value):,}"
             cls = ' class="num stay"' if source == target else ' class="num"'
             cells.append(f"<td{cls}>{text}</td>")
-        body.append(f"<tr><th>{html.escape(names.get(int(source), str(source)))}</th>{''.join(cells)}</tr>")
+        body.append(
+            f"<tr><th>{html.escape(names.get(int(source), str(source)))}</th>{''.join(cells)}</tr>"
+        )
     return (
         '<figure class="chart wide" id="migration-matrix"><figcaption>Where last run\'s'
         " customers are now (rows: segment last run, columns: segment now)</figcaption>"
