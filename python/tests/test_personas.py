@@ -338,3 +338,64 @@ def test_the_generator_archetypes_get_their_personas() -> None:
     }
     assert independent_violations(named, means) == []
     assert set(named["persona_catalogue"]) == {"credit_card"}
+
+
+def test_retail_catalogue_names_purchase_only_groups() -> None:
+    """Six hand-made shopper groups with only ledger features: auto picks the retail catalogue
+    and each group gets the persona written for it."""
+    rng = np.random.default_rng(7)
+    groups = {  # recency, occasions, spend, months share, tenure, categories, diversity
+        "champions": (5, 40, 4000, 0.8, 12, 5, 0.6),
+        "regulars": (25, 14, 900, 0.9, 24, 3, 0.4),
+        "big_basket": (60, 3, 1500, 0.2, 12, 2, 0.3),
+        "explorers": (40, 8, 700, 0.4, 12, 12, 0.9),
+        "lapsing": (300, 4, 300, 0.1, 18, 2, 0.3),
+        "new": (20, 3, 250, 0.4, 2, 2, 0.3),
+    }
+    features = [
+        "recency_days",
+        "frequency",
+        "monetary",
+        "purchases_frequency",
+        "tenure",
+        "n_distinct_categories",
+        "diversity_score",
+    ]
+    rows, labels = [], []
+    for code, profile in enumerate(groups.values(), start=1):
+        noise = rng.normal(1.0, 0.05, size=(200, len(features)))
+        rows.append(np.asarray(profile, dtype=float) * noise)
+        labels += [code] * 200
+    customers = pd.DataFrame(np.vstack(rows), columns=features)
+    means = feature_means_from_customers(customers, pd.Series(labels))
+    named = name_segments(means, CATALOGUE, RULES, CONDITIONS, NO_SEPARATION, features)
+    names = dict(zip(groups, named.sort_values("segment_id")["segment_name"], strict=True))
+    assert names == {
+        "champions": "Champions",
+        "regulars": "Loyal Regulars",
+        "big_basket": "Big-Basket Occasional",
+        "explorers": "Category Explorers",
+        "lapsing": "Lapsing",
+        "new": "New Shoppers",
+    }
+    assert set(named["persona_catalogue"]) == {"retail"}
+    assert independent_violations(named, means) == []
+    big = customers[np.asarray(labels) == 3].mean()
+    spend = f"spend {big['monetary'] / big['frequency']:,.0f} per purchase occasion"
+    assert spend in named.set_index("segment_id").loc[3, "description"]
+
+
+def test_empty_input_gives_typed_empty_output() -> None:
+    empty = toy_means({}, {}).reindex(
+        columns=[
+            "segment_id",
+            "feature_name",
+            "n_customers",
+            "mean_value",
+            "mean_standardized_value",
+            "overall_mean_value",
+        ]
+    )
+    named = name_segments(empty, CATALOGUE, RULES, CONDITIONS, NO_SEPARATION, [])
+    assert named.empty
+    assert str(named["segment_id"].dtype) == "int64" and named["quality"].dtype == "str"

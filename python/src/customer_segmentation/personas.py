@@ -378,8 +378,10 @@ def name_segments(
         "quality_note",
         "description",
     ]
-    if feature_means.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    if feature_means.empty:  # `dbt run --empty`: typed, no rows
+        dtypes = {"segment_id": "int64", "persona_score": "float64", "n_customers": "int64"}
+        dtypes["conditions_checked"] = "int64"
+        return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "str")) for c in columns})
     unknown = set(rules["persona_name"]) - set(catalogue["persona_name"])
     unknown |= set(conditions["persona_name"]) - set(catalogue["persona_name"])
     if unknown:
