@@ -379,7 +379,7 @@ def name_segments(
         "description",
     ]
     if feature_means.empty:  # `dbt run --empty`: typed, no rows
-        dtypes = {"segment_id": "int64", "persona_score": "float64", "n_customers": "int64"}
+        dtypes = {"segment_id": "int64", "persona_score": "Float64", "n_customers": "int64"}
         dtypes["conditions_checked"] = "int64"
         return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "str")) for c in columns})
     unknown = set(rules["persona_name"]) - set(catalogue["persona_name"])
@@ -484,7 +484,8 @@ def name_segments(
             )
         )
     frame = pd.DataFrame(rows, columns=columns)
-    frame["persona_score"] = frame["persona_score"].astype("float64")
+    # NULL (not NaN) for data-derived names, on DuckDB and through Arrow on Spark
+    frame["persona_score"] = frame["persona_score"].astype("Float64")
     frame["segment_id"] = frame["segment_id"].astype("int64")
     frame["n_customers"] = frame["n_customers"].astype("int64")
     frame["conditions_checked"] = frame["conditions_checked"].astype("int64")
