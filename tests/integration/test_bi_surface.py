@@ -424,11 +424,12 @@ def test_report_renders_every_chart_in_chromium(sample_build, chromium, tmp_path
         "chart-heatmap": str(len(sample_build.table("segment_profiles"))),
     }
     assert dom.count('class="card"') == n_segments
+    assert 'data-layout-problems="0"' in dom  # nothing clipped, overlapping or overflowing
     assert (tmp_path / "report.png").stat().st_size > 20_000
 
 
 def test_report_from_the_build_as_is(sample_build, chromium, tmp_path: Path) -> None:
-    """Straight from the build: all five charts, from the build's own k_selection."""
+    """Straight from the build: all six charts, from the build's own k_selection."""
     page = write_report(sample_build.database, tmp_path / "report.html")
     dom, console = open_in_chromium(chromium, page)
     assert console == ""
@@ -437,8 +438,30 @@ def test_report_from_the_build_as_is(sample_build, chromium, tmp_path: Path) -> 
     # by python/tests/test_report.py)
     assert "k_selection" in set(sample_build.query("show tables")["name"])
     assert "k_selection not built" not in dom
-    assert len(marks) == 5
+    assert len(marks) == 6  # elbow, silhouette, stability, sizes, scatter, heatmap
     assert all(value.isdigit() and int(value) > 0 for value in marks.values()), marks
+    assert 'data-layout-problems="0"' in dom
+    # plain language: quality words on the cards, named PCA axes, no "pooled sd"
+    assert dom.count('class="badge"') == len(sample_build.table("segment_personas"))
+    assert "pooled sd" not in dom and "PC1 (" in dom
+
+
+def test_the_layout_check_catches_clipped_and_overlapping_labels(
+    sample_build, chromium, tmp_path: Path
+) -> None:
+    """Control: labels pushed out of their chart or onto each other are reported."""
+    page = write_report(sample_build.database, tmp_path / "report.html")
+    broken = page.read_text(encoding="utf-8").replace(
+        '<section class="cards">',
+        '<figure class="chart"><svg width="120" height="40"><text x="100" y="20">clipped'
+        '</text><text x="5" y="30">one</text><text x="8" y="31">two</text>'
+        '<text x="5" y="12">-0.0</text></svg></figure><section class="cards">',
+    )
+    page.write_text(broken, encoding="utf-8")
+    dom, console = open_in_chromium(chromium, page)
+    assert 'data-layout-problems="3"' in dom, console
+    for problem in ("report layout: clipped:", "report layout: overlap:", "negative zero:"):
+        assert problem in console, console
 
 
 def test_the_chromium_check_catches_a_broken_page(chromium, tmp_path: Path) -> None:

@@ -10,9 +10,13 @@ archetypes, pandas crosstabs and an independent scipy assignment.
 from __future__ import annotations
 
 import dataclasses
+import os
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,6 +24,7 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import silhouette_score
 
 from customer_segmentation import generator
+from customer_segmentation.report import load_report_data, render_report
 from customer_segmentation.schema import CC_GENERAL_COLUMNS
 
 MONTHS = {"jan": "2026-01-31", "feb": "2026-02-28", "mar": "2026-03-31", "apr": "2026-04-30"}
@@ -86,6 +91,7 @@ def history(
         result["tables"][month] = {
             name: build.query(f"select * from {schema}.{name}") for name, schema in TABLES.items()
         }
+    result["database"] = build.database
     truth = {"jan": january, "feb": february, "mar": february, "apr": february}
     result["truth"] = {m: f.set_index("CUST_ID")["archetype"] for m, f in truth.items()}
     return result
@@ -315,3 +321,51 @@ def test_replaying_an_earlier_date_or_a_bad_date_fails_clearly(history) -> None:
     )
     assert earlier.returncode != 0
     assert "is before the latest run in the history (2026-04-30 00:00:00)" in earlier.output
+
+
+def test_report_after_four_months_shows_changes_migrations_and_drift(history, tmp_path) -> None:
+    """The monthly report on the April warehouse: change since March per segment, the March ->
+    April migration matrix (equal to segment_migrations), drift lights; laid out cleanly."""
+    with duckdb.connect(str(history["database"]), read_only=True) as con:
+        data = load_report_data(con)
+        expected = con.sql(
+            "select from_segment_id, to_segment_id, n_customers from segment_migrations"
+            " where run_at = (select max(run_at) from segment_migrations)"
+            " and to_segment_id is not null"
+        ).df()
+    assert data.share_changes is not None and data.migrations is not None
+    assert data.share_changes["previous_run_id"].notna().all()
+    assert not any("No earlier run" in note for note in data.notes)
+    april = history["tables"]["apr"]["segment_personas"]
+    assert len(data.personas) == len(april) == 3
+    got = data.migrations.dropna(subset=["to_segment_id"])
+    pd.testing.assert_frame_equal(
+        got[["from_segment_id", "to_segment_id", "n_customers"]]
+        .astype("int64")
+        .sort_values(["from_segment_id", "to_segment_id"])
+        .reset_index(drop=True),
+        expected.astype("int64")
+        .sort_values(["from_segment_id", "to_segment_id"])
+        .reset_index(drop=True),
+    )
+    assert data.drift is not None and set(data.drift["drift_status"]) <= {"ok", "warn", "alert"}
+    page = tmp_path / "report.html"
+    page.write_text(render_report(data), encoding="utf-8")
+    text = page.read_text(encoding="utf-8")
+    assert 'id="migration-matrix"' in text
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium not installed; required when CI=true (.ci/run installs it)")
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+    command += ["--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000"]
+    command += ["--window-size=1280,2200", f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run(
+        [*command, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
+    )
+    console = [line for line in dom.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == []
+    assert 'data-layout-problems="0"' in dom.stdout
+    assert dom.stdout.count('class="card"') == 3
+    assert "▲" in dom.stdout or "▼" in dom.stdout  # a size changed since March

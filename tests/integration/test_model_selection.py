@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -156,8 +157,12 @@ def test_pca_components_agree_with_scikit_learn(cc_general_build, standardized) 
 
 def test_persona_descriptions_cite_feature_sizes(cc_general_build) -> None:
     personas = cc_general_build.table("segment_personas").set_index("segment_name")
-    description = personas.loc["Revolvers / Cash-Advance Reliant", "description"]
-    assert "cash advance frequency +2.8 sd" in description, description  # Cohen's d
+    revolvers = personas.loc["Revolvers / Cash-Advance Reliant"]
+    assert "cash advance frequency +2.8 sd" in revolvers["distinguishing_features"]  # Cohen's d
+    # the card text says it with numbers, in plain language
+    assert re.search(
+        r"take cash advances in \d+% of months \(average \d+%\)", revolvers["description"]
+    ), revolvers["description"]
     assert personas["recommendation"].str.len().gt(20).all()
 
 

@@ -44,7 +44,8 @@ def test_sample_segments_recover_the_generator_archetypes(sample_build) -> None:
     assert ari >= 0.8, ari
     # each archetype maps to the persona written for it
     expected = {
-        "low_activity": "Prudent / Low Activity",
+        # more of their card money goes to cash advances than on average: not "Prudent"
+        "low_activity": "Low Activity, Cash-Leaning",
         "revolver": "Revolvers / Cash-Advance Reliant",
         "installment": "Installment Everyday Users",
         "transactor": "High-Value Transactors",
