@@ -218,9 +218,15 @@ def copy_project(source: Path, root: Path, shared: Path) -> Path:
     if not stamp.is_file():
         raise RuntimeError(f"{stamp} is missing: run `make install` in {source} first")
     (project / ".venv").symlink_to(source / ".venv", target_is_directory=True)
-    installed_at = stamp.stat().st_mtime - 1
-    for name in ("requirements.txt", "constraints.txt", "python/pyproject.toml"):
-        os.utime(project / name, (installed_at, installed_at))
+    installed_at = stamp.stat().st_mtime - 1  # the Spark stamp, if any, is newer still
+    for name in (
+        "requirements.txt",
+        "constraints.txt",
+        "python/pyproject.toml",
+        "requirements-spark.txt",
+    ):
+        if (project / name).is_file():
+            os.utime(project / name, (installed_at, installed_at))
     return project
 
 
