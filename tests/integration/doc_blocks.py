@@ -14,6 +14,7 @@ Markers, an HTML comment on the line(s) right before a block:
     <!-- doc-test: database=":memory:" -->                  SQL block: run against this database
     <!-- doc-test: check-output -->                         SQL block: the Markdown table after
                                                             the block is its expected result
+    <!-- doc-test: rows=1 -->                               SQL block: returns exactly 1 row
 
 Run as a script (`python doc_blocks.py sql --database DB --out result.json block.sql`) it is
 the SQL runner the generated bash driver calls.
@@ -39,7 +40,7 @@ SHELL_LANGUAGES = frozenset({"bash", "sh", "shell"})
 SQL_LANGUAGES = frozenset({"sql"})
 DIRECTIVE = re.compile(r"^\s*<!--\s*doc-test:(?P<body>.*?)-->\s*$")
 FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*?)\s*$")
-DIRECTIVE_KEYS = frozenset({"skip", "reason", "spark", "database", "check-output"})
+DIRECTIVE_KEYS = frozenset({"skip", "reason", "spark", "database", "check-output", "rows"})
 #: Environment variables of the test process that a user following the docs would not have.
 FOREIGN_ENVIRONMENT = re.compile(
     r"^(SEGMENTATION_.*|CC_GENERAL_CSV|DBT_.*|PYTEST_.*|MAKEFLAGS|MAKELEVEL|MFLAGS|"
@@ -100,6 +101,8 @@ def _parse_directive(body: str, where: str) -> dict[str, str]:
         raise DocumentError(f'{where}: `doc-test: skip` needs a reason="..."')
     if "skip" in options and "spark" in options:
         raise DocumentError(f"{where}: a block is either skipped or a Spark block, not both")
+    if "rows" in options and not options["rows"].isdigit():
+        raise DocumentError(f"{where}: rows=N needs a whole number, got {options['rows']!r}")
     return options
 
 
@@ -171,8 +174,10 @@ def extract_blocks(path: Path, project: Path) -> list[Block]:
                 "which is not run (only bash/sh/shell and sql blocks are)"
             )
         if kind:
-            if kind == "shell" and {"database", "check-output"} & set(options):
-                raise DocumentError(f"{document}:{index + 1}: database/check-output are for SQL")
+            if kind == "shell" and {"database", "check-output", "rows"} & set(options):
+                raise DocumentError(
+                    f"{document}:{index + 1}: database/check-output/rows are for SQL blocks"
+                )
             expected = None
             if "check-output" in options:
                 expected = _table_after(lines, end + 1)
@@ -346,8 +351,14 @@ def run_blocks(
             sql_results = json.loads(Path(f"{stem}.json").read_text())
         status = "passed" if returncode == 0 else "failed"
         result = BlockResult(block, status, returncode, seconds, output, sql_results)
-        if status == "passed" and block.expected_table is not None:
-            problems = compare_with_table(block.expected_table, sql_results)
+        if status == "passed" and block.kind == "sql":
+            problems = []
+            if block.expected_table is not None:
+                problems += compare_with_table(block.expected_table, sql_results)
+            if "rows" in block.options:
+                returned = len(sql_results[-1]["rows"]) if sql_results else 0
+                if returned != int(block.options["rows"]):
+                    problems.append(f"{returned} rows, the text promises {block.options['rows']}")
             if problems:
                 result.status = "failed"
                 result.output += "\ncheck-output: " + "; ".join(problems)

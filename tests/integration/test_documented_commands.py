@@ -195,6 +195,11 @@ select 42 as answer;
 select * from no_such_table;
 ```
 
+<!-- doc-test: rows=2 -->
+```sql
+select * from t where x > 1;
+```
+
 ```text
 not a command
 ```
@@ -219,13 +224,16 @@ def test_runner_keeps_state_stops_failing_blocks_and_checks_output(tmp_path: Pat
         ("sql", "run"),
         ("shell", "skip"),
         ("sql", "run"),
+        ("sql", "run"),
     ]
     assert blocks[3].expected_table == (("x", "y"), ("1", "2.25"), ("2", "3.5"))
     results = doc_blocks.run_blocks(
         blocks, project, tmp_path / "work", doc_blocks.user_environment()
     )
     statuses = [result.status for result in results]
-    assert statuses == ["passed", "failed", "passed", "passed", "failed", "skipped", "failed"]
+    assert statuses == [
+        *("passed", "failed", "passed", "passed", "failed", "skipped", "failed", "failed")
+    ]
     assert results[1].returncode == 1
     assert not (project / "sub" / "not_reached.txt").exists()
     assert (project / "sub" / "carried.txt").read_text() == "still in sub with example.duckdb\n"
@@ -234,6 +242,7 @@ def test_runner_keeps_state_stops_failing_blocks_and_checks_output(tmp_path: Pat
     assert results[3].results[-1]["rows"] == [[1, 2.25], [2, 3.5]]
     assert "row 1 y: table '2.4', query 2.25" in results[4].output
     assert results[6].results == [] and "no_such_table" in results[6].output
+    assert "1 rows, the text promises 2" in results[7].output
     report = doc_blocks.summary(results, "example")
     assert "skipped" in report and "needs a cluster" in report
 
@@ -246,6 +255,7 @@ def test_runner_keeps_state_stops_failing_blocks_and_checks_output(tmp_path: Pat
         ("<!-- doc-test: spark -->\n\nsome text\n```bash\nls\n```\n", "right before a block"),
         ("<!-- doc-test: check-output -->\n```sql\nselect 1\n```\n", "no Markdown table"),
         ("<!-- doc-test: spark -->\n```text\nls\n```\n", "not run"),
+        ("<!-- doc-test: rows=some -->\n```sql\nselect 1\n```\n", "whole number"),
         ("```bash\nls\n", "unclosed code fence"),
     ],
 )
