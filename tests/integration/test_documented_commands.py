@@ -65,7 +65,8 @@ def _assert_all_passed(results: list, title: str, seconds: float) -> None:
     report = doc_blocks.summary(results, f"{title} ({seconds:.0f} s wall)")
     print(report)
     failures = doc_blocks.failure_report(results)
-    assert not failures, f"{report}\n\nFAILED BLOCKS\n{failures}"
+    if failures:
+        pytest.fail(f"{report}\n\nFAILED BLOCKS\n{failures}", pytrace=False)
 
 
 @pytest.fixture(scope="module")
