@@ -54,13 +54,14 @@ def exclusive(lock_file: Path, blocking: bool = True) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-#: Schema of each layer's relations (dbt_project.yml `+schema`, macros/publish/generate_schema_name).
+#: Schema of each layer's relations (dbt_project.yml `+schema`; macros/publish/).
 LAYER_SCHEMAS = {"stg_": "staging", "int_": "intermediate", "ml_": "ml"}
 
 
 def relation_schema(name: str) -> str:
     """The DuckDB schema that holds relation `name`: its layer's, or `main` for a published mart."""
-    return next((schema for prefix, schema in LAYER_SCHEMAS.items() if name.startswith(prefix)), "main")
+    schemas = (schema for prefix, schema in LAYER_SCHEMAS.items() if name.startswith(prefix))
+    return next(schemas, "main")
 
 
 @dataclass
