@@ -10,6 +10,9 @@
     {%- endif -%}
     {%- set subject = input_subject() | replace("'", "''") -%}
     {%- set k_max = segmentable_k_max() -%}
+    {#- a failed build publishes nothing: the findings are in the marts' build schema -#}
+    {%- set quarantine_schema = "marts_build" if target.type == "duckdb"
+        else target.schema ~ "_marts_build" -%}
     select
         case
             when n_input_rows = 0
@@ -20,7 +23,8 @@
                 then {{ raise_error(
                     "concat('" ~ subject ~ ": all ', cast(n_input_rows as string), ' rows "
                     ~ "were quarantined, nothing is left to segment. Reasons: select "
-                    ~ "reason_code, count(*) from quarantine group by reason_code')") }}
+                    ~ "reason_code, count(*) from " ~ quarantine_schema ~ ".quarantine group by "
+                    ~ "reason_code')") }}
             when n_clean_rows <= {{ k_max }}
                 then {{ raise_error(
                     "concat('" ~ subject ~ ": only ', cast(n_clean_rows as string), ' "

@@ -597,7 +597,8 @@ def test_all_rows_quarantined_fails_with_a_clear_message(dbt_runner, tmp_path) -
     assert build.returncode != 0
     assert (
         f"Input file '{path}' (var customers_csv): all 3 rows were quarantined, nothing is left "
-        "to segment. Reasons: select reason_code, count(*) from quarantine group by reason_code"
+        "to segment. Reasons: select reason_code, count(*) from marts_build.quarantine group by "
+        "reason_code"
     ) in build.output
     # the quarantine table is still built (in the build schema: nothing is published) and says why
     quarantine = build.query("select * from marts_build.quarantine")
