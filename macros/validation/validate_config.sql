@@ -47,7 +47,9 @@
             ~ "'YYYY-MM-DD' / 'YYYY-MM-DD HH:MM[:SS]', got '" ~ drift_baseline ~ "'") -%}
     {%- endif -%}
     {%- do _check_integer(errors, "surrogate_tree_max_depth", 1, 10) -%}
-    {%- if var("segment_match_max_distance", none) is not none -%}
+    {#- `none` (YAML null or the documented string) = always match -#}
+    {%- if var("segment_match_max_distance", none) is not none
+        and (var("segment_match_max_distance") | string | lower) != "none" -%}
         {%- do _check_number(errors, "segment_match_max_distance", 0, none) -%}
     {%- endif -%}
     {%- if _is_number(var("outlier_contamination")) and var("outlier_contamination") | float >= 1 -%}

@@ -297,11 +297,6 @@ def test_each_run_labels_every_customer_like_scikit_learn(history) -> None:
     assert adjusted_rand_score(labels, segments["segment_id"]) > 0.95
 
 
-@pytest.mark.xfail(
-    reason="validate_config checks segment_match_max_distance as a number, so the documented "
-    "string `none` ('{segment_match_max_distance: none}') is rejected; YAML null works",
-    strict=True,
-)
 def test_documented_none_for_segment_match_max_distance_is_accepted(dbt_runner) -> None:
     build = dbt_runner(
         ["run", "--select", "stg_cc_general__customers"],
