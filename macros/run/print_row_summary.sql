@@ -23,6 +23,8 @@
             {%- do log(row_summary_line(row[0], row[1], row[2], row[3], row[4],
                 published=not failed), info=true) -%}
         {%- endif -%}
+    {%- elif status.get("ledger_reconciliation") == "success" -%}
+        {%- do log(_ledger_row_summary(results), info=true) -%}
     {%- endif -%}
     {{ return("") }}
 {% endmacro %}
@@ -48,4 +50,34 @@
     {{ return("Rows: " ~ rows_read ~ " rows read, " ~ segmented ~ ", " ~ rows_quarantined
         ~ " quarantined" ~ (" (" ~ reasons ~ ")" if reasons else "") ~ ", " ~ rows_kept
         ~ " kept with warnings") }}
+{% endmacro %}
+
+{#- Ledger input: where the transaction lines and the customers went (ledger_reconciliation,
+    reasons from ledger_quarantine). -#}
+{% macro _ledger_row_summary(results) %}
+    {%- set reconciliation = _row_summary_node("ledger_reconciliation") -%}
+    {%- set quarantine = _row_summary_node("ledger_quarantine") -%}
+    {%- if reconciliation is none -%}
+        {{ return("") }}
+    {%- endif -%}
+    {%- set row = run_query(
+        "select lines_read, lines_used, lines_quarantined, lines_before_window,"
+        ~ " lines_after_as_of, customers_segmented, customers_inactive from "
+        ~ reconciliation).rows[0] -%}
+    {%- set reasons = [] -%}
+    {%- if quarantine is not none and row[2] > 0 -%}
+        {%- for reason in run_query(
+            "select reason_code, count(distinct line_number) as n_lines from " ~ quarantine
+            ~ " group by reason_code order by n_lines desc, reason_code").rows -%}
+            {%- do reasons.append(reason[0] ~ ": " ~ reason[1]) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set failed = results
+        | rejectattr("status", "in", ["success", "pass", "warn", "no-op"]) | list -%}
+    {%- set segmented = (row[5] ~ " customers segmented (" ~ row[6] ~ " inactive in the window)")
+        if not failed else ("0 customers segmented (build failed, nothing published; "
+            ~ row[5] ~ " customers passed validation)") -%}
+    {{ return("Rows: " ~ row[0] ~ " ledger lines read, " ~ row[1] ~ " used, " ~ row[2]
+        ~ " quarantined" ~ (" (" ~ reasons | join(", ") ~ ")" if reasons else "") ~ ", "
+        ~ row[3] ~ " before the window, " ~ row[4] ~ " after ledger_as_of; " ~ segmented) }}
 {% endmacro %}

@@ -393,6 +393,17 @@ def test_retail_lines_and_customers_reconcile(retail_build, retail_file):
     assert len(retail_build.table("customer_segments")) == N_RETAIL
     assert "ledger window [" in retail_build.output
     assert "balance, credit_limit are NULL for everyone" in retail_build.output
+    # the build's last line says the same, with the reasons counted from the bad lines
+    reasons = pd.Series([code for _, _, code, _ in BAD_LINES]).value_counts()
+    reasons = reasons.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+    reason_text = ", ".join(f"{code}: {n}" for code, n in reasons.items())
+    inactive = (~reference["is_active_in_window"]).sum()
+    assert (
+        f"Rows: {counts['lines_read']} ledger lines read, {counts['lines_used']} used, "
+        f"{len(BAD_LINES)} quarantined ({reason_text}), {counts['lines_before_window']} before "
+        f"the window, 0 after ledger_as_of; {N_RETAIL} customers segmented ({inactive} inactive "
+        "in the window)"
+    ) in retail_build.output
 
 
 def test_retail_features_and_rfm_match_pandas(retail_build, retail_file):
