@@ -52,14 +52,20 @@ def test_total_must_be_positive() -> None:
         Progress("x", total=0)
 
 
-def test_log_progress_outside_a_dbt_run_does_not_fail(capfd: pytest.CaptureFixture[str]) -> None:
-    # dbt is installed in this venv, so the line goes through dbt's event manager to stdout
+def test_log_progress_outside_a_dbt_run_does_not_fail(
+    capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # dbt is installed in this venv, so the line goes through dbt's event manager: to the
+    # process's stdout, or to the `stdout_log` logger once an earlier test in this process has
+    # set dbt's event manager up (its stream is then another test's captured stdout)
     log_progress("progress line for the test")
     captured = capfd.readouterr()
-    assert "progress line for the test" in captured.out + captured.err
+    assert "progress line for the test" in captured.out + captured.err + caplog.text
 
 
-def test_log_warning_outside_a_dbt_run_does_not_fail(capfd: pytest.CaptureFixture[str]) -> None:
-    log_warning("warning line for the test")
+def test_log_warning_outside_a_dbt_run_does_not_fail(
+    capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    log_warning("warning line for the test")  # where the line goes: see the test above
     captured = capfd.readouterr()
-    assert "warning line for the test" in captured.out + captured.err
+    assert "warning line for the test" in captured.out + captured.err + caplog.text
