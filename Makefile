@@ -45,9 +45,8 @@ $(SPARK_INSTALLED): $(INSTALLED) requirements-spark.txt
 build-spark: $(SPARK_INSTALLED)  ## install the Spark extra and build the bundled sample on in-process Spark
 	$(BIN)/segmentation-spark-dbt build --target spark_local
 
-test-spark: $(SPARK_INSTALLED)  ## the sample on DuckDB and on Spark, compared mart by mart; the docs' Spark blocks
-	$(BIN)/python -m pytest -m spark tests/integration/test_spark.py \
-		tests/integration/test_documented_commands.py
+test-spark: $(SPARK_INSTALLED)  ## the sample on DuckDB and on Spark, compared mart by mart
+	$(BIN)/python -m pytest -m spark tests/integration/test_spark.py
 
 bench-spark: $(SPARK_INSTALLED)  ## DuckDB vs Spark local on ROWS generated customers
 	$(BIN)/python benchmarks/run_spark_bench.py --rows $(ROWS) --format $(FORMAT)
