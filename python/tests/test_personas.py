@@ -16,6 +16,7 @@ from customer_segmentation.personas import (
     format_value,
     greedy_assignment,
     name_segments,
+    parse_conditions,
     quality_word,
     violated_conditions,
 )
@@ -399,3 +400,22 @@ def test_empty_input_gives_typed_empty_output() -> None:
     named = name_segments(empty, CATALOGUE, RULES, CONDITIONS, NO_SEPARATION, [])
     assert named.empty
     assert str(named["segment_id"].dtype) == "int64" and named["quality"].dtype == "str"
+
+
+def test_an_empty_denominator_written_as_none_by_spark_seeds_is_empty() -> None:
+    """dbt-spark's session seeds store an empty CSV cell as the text 'None': it must read as no
+    denominator (a plain comparison with the average), exactly like a missing value."""
+    frame = pd.DataFrame(
+        {
+            "persona_name": ["P", "P"],
+            "numerator": ["purchases", "purchases"],
+            "denominator": [None, "None"],
+            "operator": [">", ">"],
+            "reference": ["average", "average"],
+            "threshold": [float("nan"), float("nan")],
+            "unit": ["amount", "amount"],
+            "statement": ["spend {value}", "spend {value}"],
+        }
+    )
+    missing, spark_none = parse_conditions(frame)
+    assert missing.denominator == spark_none.denominator == ()

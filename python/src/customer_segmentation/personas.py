@@ -162,7 +162,9 @@ def parse_conditions(frame: pd.DataFrame) -> list[Condition]:
         unit = str(row.unit).strip()
         if unit not in UNITS:
             raise PersonaConfigError(f"{where}: unit '{unit}' must be one of {', '.join(UNITS)}")
+        # an empty cell: missing, or the text 'None' that dbt-spark's session seeds write for it
         denominator_text = "" if pd.isna(row.denominator) else str(row.denominator)
+        denominator_text = "" if denominator_text.strip() == "None" else denominator_text
         denominator = tuple(part.strip() for part in denominator_text.split("+") if part.strip())
         conditions.append(
             Condition(
