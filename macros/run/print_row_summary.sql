@@ -11,6 +11,8 @@
     {%- for result in results if result.node.resource_type == "model" -%}
         {%- do status.update({result.node.name: result.status | string}) -%}
     {%- endfor -%}
+    {%- set published = results
+        | rejectattr("status", "in", ["success", "pass", "warn", "no-op"]) | list | length == 0 -%}
     {%- set summary_node = _row_summary_node("run_summary") -%}
     {%- if status.get("run_summary") == "success" and summary_node is not none -%}
         {%- set rows = run_query(
@@ -18,13 +20,11 @@
             ~ " quarantine_reasons from " ~ summary_node).rows -%}
         {%- if rows | length == 1 -%}
             {%- set row = rows[0] -%}
-            {%- set failed = results
-                | rejectattr("status", "in", ["success", "pass", "warn", "no-op"]) | list -%}
             {%- do log(row_summary_line(row[0], row[1], row[2], row[3], row[4],
-                published=not failed), info=true) -%}
+                published=published), info=true) -%}
         {%- endif -%}
     {%- elif status.get("ledger_reconciliation") == "success" -%}
-        {%- do log(_ledger_row_summary(results), info=true) -%}
+        {%- do log(_ledger_row_summary(published), info=true) -%}
     {%- endif -%}
     {{ return("") }}
 {% endmacro %}
@@ -54,7 +54,7 @@
 
 {#- Ledger input: where the transaction lines and the customers went (ledger_reconciliation,
     reasons from ledger_quarantine). -#}
-{% macro _ledger_row_summary(results) %}
+{% macro _ledger_row_summary(published) %}
     {%- set reconciliation = _row_summary_node("ledger_reconciliation") -%}
     {%- set quarantine = _row_summary_node("ledger_quarantine") -%}
     {%- if reconciliation is none -%}
@@ -72,10 +72,8 @@
             {%- do reasons.append(reason[0] ~ ": " ~ reason[1]) -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- set failed = results
-        | rejectattr("status", "in", ["success", "pass", "warn", "no-op"]) | list -%}
     {%- set segmented = (row[5] ~ " customers segmented (" ~ row[6] ~ " inactive in the window)")
-        if not failed else ("0 customers segmented (build failed, nothing published; "
+        if published else ("0 customers segmented (build failed, nothing published; "
             ~ row[5] ~ " customers passed validation)") -%}
     {{ return("Rows: " ~ row[0] ~ " ledger lines read, " ~ row[1] ~ " used, " ~ row[2]
         ~ " quarantined" ~ (" (" ~ reasons | join(", ") ~ ")" if reasons else "") ~ ", "
