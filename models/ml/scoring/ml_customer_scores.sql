@@ -2,7 +2,7 @@
 -- (Euclidean distance in standardized space, ties to the lower segment id; centroids under their
 -- stable ids from ml_segment_centroids), the distance to every centroid and the PCA coordinates
 -- pc1..pcN. Carries the customer's imputed and standardized features through. The scoring CTEs
--- are shared with the `assign_segment` macro (macros/segment_scoring_ctes.sql), so new
+-- are shared with the `assign_segment` macro (macros/scoring/segment_scoring_ctes.sql), so new
 -- customers scored with it get exactly these labels.
 
 with
