@@ -257,3 +257,13 @@ def test_every_folder_has_its_own_yaml(manifests: list[dict]) -> None:
         if Path(patch) != expected:
             offenders.append(f"macro {macro['name']} is described in {patch}, not {expected}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_jinja_and_python_column_catalogues_agree() -> None:
+    """The CC GENERAL columns have two readers, dbt (macros/features/cc_general_columns.sql) and
+    the package (customer_segmentation.schema): they list the same columns in the same order."""
+    from customer_segmentation.schema import CC_GENERAL_FEATURES, sql_name
+
+    text = (PROJECT_DIR / "macros" / "features" / "cc_general_columns.sql").read_text()
+    pairs = re.findall(r'\{"source": "([A-Z_]+)", "name": "([a-z_]+)"\}', text)
+    assert pairs == [(column, sql_name(column)) for column in CC_GENERAL_FEATURES]
