@@ -95,7 +95,7 @@ def test_assign_segment_names_missing_columns(sample_build) -> None:
 
 
 def test_readme_statement_scores_a_new_customer(sample_build) -> None:
-    """The one-statement example of the README, checked against NumPy on the parameter tables."""
+    """The one-statement example of docs/bi-and-scoring.md, checked against NumPy on the parameter tables."""
     statement = readme_sql("segment_customers(")
     with duckdb.connect(str(sample_build.database), read_only=True) as con:
         result = con.sql(statement).df()
@@ -183,7 +183,7 @@ def readme_queries() -> dict[str, str]:
 
 def test_duckdb_1x_client_runs_the_readme_queries(sample_build, duckdb_1x_python) -> None:
     """The warehouse is written in a format DuckDB 1.x reads: the 1.x package opens it
-    read-only and every README query gives the same rows as DuckDB 2.0 (queries on marts the
+    read-only and every documented query gives the same rows as DuckDB 2.0 (queries on marts the
     sample does not build, e.g. ledger-only ones, fail on both and are left out)."""
     queries = readme_queries()
     expected = {}
@@ -201,7 +201,7 @@ def test_duckdb_1x_client_runs_the_readme_queries(sample_build, duckdb_1x_python
         check=True,
     )
     answer = json.loads(result.stdout)
-    print(f"DuckDB {answer['version']} ran {len(expected)} README queries")
+    print(f"DuckDB {answer['version']} ran {len(expected)} documented queries")
     assert answer["version"].startswith("1.")
     assert len(expected) >= 15
     assert any("segment_customers(" in queries[name] for name in expected)

@@ -16,7 +16,7 @@ scores as (
 
 personas as (
 
-    select * from {{ ref('segment_personas') }}
+    select * from {{ ref('ml_segment_personas') }}
 
 ),
 

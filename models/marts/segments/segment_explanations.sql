@@ -15,7 +15,7 @@ contrasts as (
 
 personas as (
 
-    select * from {{ ref('segment_personas') }}
+    select * from {{ ref('ml_segment_personas') }}
 
 ),
 

@@ -2,7 +2,8 @@
 -- recommendation. The naming itself (scores, the conditions each persona must meet, the greedy
 -- assignment, data-derived names, the quality word) is ml_segment_personas, a thin Python model
 -- over customer_segmentation.personas (docs/personas.md); this mart adds the catalogue's
--- recommendation, the segment's share and its distinguishing features.
+-- recommendation and the segment's distinguishing features. The other marts join the named
+-- segments from ml_segment_personas (the segment dimension), not from this mart.
 
 with
 
@@ -34,8 +35,7 @@ final as (
         named_segments.persona_score,
         named_segments.conditions_checked,
         named_segments.n_customers,
-        cast(named_segments.n_customers as double)
-        / sum(named_segments.n_customers) over () as share_of_customers,
+        named_segments.share_of_customers,
         named_segments.quality,
         named_segments.quality_note,
         named_segments.description,

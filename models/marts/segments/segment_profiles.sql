@@ -13,7 +13,7 @@ feature_means as (
 
 personas as (
 
-    select * from {{ ref('segment_personas') }}
+    select * from {{ ref('ml_segment_personas') }}
 
 ),
 

@@ -14,7 +14,7 @@ leaves as (
 
 personas as (
 
-    select * from {{ ref('segment_personas') }}
+    select * from {{ ref('ml_segment_personas') }}
 
 ),
 
