@@ -95,7 +95,8 @@ def test_assign_segment_names_missing_columns(sample_build) -> None:
 
 
 def test_readme_statement_scores_a_new_customer(sample_build) -> None:
-    """The one-statement example of docs/bi-and-scoring.md, checked against NumPy on the parameter tables."""
+    """The one-statement example of docs/bi-and-scoring.md, checked against NumPy on the
+    parameter tables."""
     statement = readme_sql("segment_customers(")
     with duckdb.connect(str(sample_build.database), read_only=True) as con:
         result = con.sql(statement).df()
