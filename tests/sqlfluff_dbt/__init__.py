@@ -12,7 +12,9 @@ template context next to its own dbt builtins (`ref`, `source`, `config`, `retur
 - `execute` is false, as in dbt's parse phase: macros that query the warehouse are skipped;
 - `{{ return(x) }}` ends the macro that calls it, as in dbt: sqlfluff only catches it around
   macros called through the context, so a macro calling another macro of the same file got
-  the inner macro's return value (patched below on jinja's `Macro`, once per process).
+  the inner macro's return value (patched below on jinja's `Macro`, once per process);
+- sqlfluff compiles every macro file again for every model it lints (twice): jinja's compile
+  is memoized by source text and environment options below, which makes lint ~20x faster.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import yaml
-from jinja2 import pass_context
+from jinja2 import Environment, pass_context
 from jinja2.runtime import Context, Macro
 from sqlfluff.core.templaters.builtins.dbt import MacroReturn
 
@@ -52,6 +54,35 @@ def _catch_return_per_macro() -> None:
 
 
 _catch_return_per_macro()
+
+
+def _memoize_compile() -> None:
+    if getattr(Environment, "_dbt_compile_memo", None) is not None:
+        return
+    compile_source = Environment.compile
+    memo: dict[tuple, Any] = {}
+
+    def compile(  # noqa: A001 - jinja's name
+        self: Environment,
+        source: Any,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: bool = False,
+        defer_init: bool = False,
+    ) -> Any:
+        if not isinstance(source, str):  # an already parsed template: not cached
+            return compile_source(self, source, name, filename, raw, defer_init)
+        options = (tuple(sorted(self.extensions)), self.optimized, self.autoescape)
+        key = (source, name, filename, raw, defer_init, options)
+        if key not in memo:
+            memo[key] = compile_source(self, source, name, filename, raw, defer_init)
+        return memo[key]
+
+    Environment.compile = compile  # type: ignore[method-assign]
+    Environment._dbt_compile_memo = memo  # type: ignore[attr-defined]
+
+
+_memoize_compile()
 
 execute = False
 invocation_id = "sqlfluff-lint"
