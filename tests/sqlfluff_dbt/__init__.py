@@ -5,11 +5,13 @@ template context next to its own dbt builtins (`ref`, `source`, `config`, `retur
 
 - `var(name, default)` returns the project's real defaults from `dbt_project.yml` (sqlfluff's
   own `var` returns a placeholder string, which our feature-list macros cannot iterate),
-  overridden by the JSON object in the context value `lint_vars` (the ledger config,
+  overridden by the YAML mapping in the context value `lint_vars` (the ledger config,
   `tests/sqlfluff_ledger.cfg`, lints the ledger models with `input_format: ledger`);
 - `adapter.dispatch(name)` returns `duckdb__<name>` or else `default__<name>` from the macros
   loaded from `macros/`, as dbt does on DuckDB;
 - `execute` is false, as in dbt's parse phase: macros that query the warehouse are skipped;
+- `is_incremental()` is false, as for dbt's templater on a fresh lint database (sqlfluff's
+  own builtin says true), so an incremental model's full-refresh SQL is what is linted;
 - `{{ return(x) }}` ends the macro that calls it, as in dbt: sqlfluff only catches it around
   macros called through the context, so a macro calling another macro of the same file got
   the inner macro's return value (patched below on jinja's `Macro`, once per process);
@@ -62,7 +64,7 @@ def _memoize_compile() -> None:
     compile_source = Environment.compile
     memo: dict[tuple, Any] = {}
 
-    def compile(  # noqa: A001 - jinja's name
+    def compile(
         self: Environment,
         source: Any,
         name: str | None = None,
@@ -109,12 +111,16 @@ exceptions = SimpleNamespace(raise_compiler_error=_raise_compiler_error, warn=la
 
 @pass_context
 def var(context: Context, name: str, default: Any = None) -> Any:
-    overrides = json.loads(str(context.get("lint_vars") or "{}"))
+    overrides = yaml.safe_load(str(context.get("lint_vars") or "{}")) or {}
     if name in overrides:
         return overrides[name]
     if name in PROJECT_VARS:
         return PROJECT_VARS[name]
     return default
+
+
+def is_incremental() -> bool:
+    return False
 
 
 def env_var(name: str, default: str | None = None) -> str:
