@@ -31,7 +31,7 @@ $(INSTALLED): requirements.txt constraints.txt python/pyproject.toml
 	touch $@
 
 test: lint  ## everything CI runs (but the Spark comparison: `make test-spark`)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 # Spark (docs/spark.md): pinned dbt-spark[session] + pyspark on top of
 # the DuckDB install; needs Java 17+. `make build` stays DuckDB-only.
@@ -54,8 +54,8 @@ bench-spark: $(SPARK_INSTALLED)  ## DuckDB vs Spark local on ROWS generated cust
 lint: $(INSTALLED)
 	$(BIN)/ruff check python models tests benchmarks
 	$(BIN)/ruff format --check python models tests benchmarks
-	SEGMENTATION_DB=target/lint.duckdb $(BIN)/sqlfluff lint models tests/dbt
-	SEGMENTATION_DB=target/lint.duckdb $(BIN)/sqlfluff lint --config tests/sqlfluff_ledger.cfg \
+	$(BIN)/sqlfluff lint models tests/dbt
+	$(BIN)/sqlfluff lint --config tests/sqlfluff_ledger.cfg \
 		models/staging/ledger models/intermediate/ledger models/marts/ledger
 
 format: $(INSTALLED)

@@ -336,3 +336,39 @@ def test_criteria_disagreement_is_flagged_and_worded() -> None:
     assert choose_k(sweep, None, min_elbow_strength=0.9)["no_elbow"].all()
     with pytest.raises(ModelInputError, match="k_selection_min_elbow_strength must be"):
         choose_k(sweep, None, min_elbow_strength=-1.0)
+
+
+def independent_stability(matrix: np.ndarray, k: int, n_bootstrap: int, seed: int) -> float:
+    """Bootstrap stability written from the documented definition (not the package's code):
+    the sweep fit's labels, `n_bootstrap` seeded resamples with replacement, k-means refits with
+    random_state seed + b + 1, every row predicted, mean ARI against the sweep labels."""
+    labels = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(matrix).labels_
+    draws = np.random.RandomState(seed)
+    scores = []
+    for b in range(n_bootstrap):
+        rows = matrix[draws.randint(0, len(matrix), size=len(matrix))]
+        refit = KMeans(n_clusters=k, n_init=3, random_state=seed + b + 1).fit(rows)
+        scores.append(adjusted_rand_score(labels, refit.predict(matrix)))
+    return float(np.mean(scores))
+
+
+@pytest.mark.parametrize("data", ["blobs", "noise"])
+def test_auto_k_and_stability_against_an_independent_bootstrap(data: str) -> None:
+    """Known structure: four separated blobs are perfectly stable at the true k = 4 and every
+    criterion picks 4; uniform noise has no stable partition, no elbow, and auto falls back on
+    the silhouette rule. Stability equals the bootstrap re-implemented here for every k."""
+    frame = blobs(4) if data == "blobs" else uniform_noise(4, n_rows=240)
+    table = select_k(frame, "auto", 1, 6, random_seed=0, n_init=3, n_bootstrap=3).set_index("k")
+    matrix = frame.sort_values("customer_id").drop(columns="customer_id").to_numpy()
+    expected = {k: independent_stability(matrix, k, 3, seed=0) for k in range(2, 7)}
+    print(data, {k: round(v, 4) for k, v in expected.items()})
+    np.testing.assert_allclose(table.loc[2:, "stability"], list(expected.values()), rtol=1e-12)
+    first = table.iloc[0]
+    if data == "blobs":
+        assert expected[4] == 1.0 and max(v for k, v in expected.items() if k != 4) < 0.95
+        assert chosen_k(table.reset_index()) == 4
+        assert (first["knee_k"], first["silhouette_k"], first["stability_k"]) == (4, 4, 4)
+        assert not first["no_elbow"] and not first["disagree"]
+    else:
+        assert max(expected.values()) < 0.95  # no k reproduces its partition on noise
+        assert first["no_elbow"]

@@ -248,3 +248,44 @@ def dbt_database_runner(
         return runner
 
     return factory
+
+
+#: xdist scopes (module, or module::Class) by measured cost, longest first. `make test` runs
+#: `--dist loadscope --no-loadscope-reorder`: a worker takes the next scope in this order when
+#: it runs low, so the long README sequence starts at once on one worker while the other works
+#: through the rest, and the cheap package tests fill the end (longest-first scheduling).
+LONGEST_FIRST = (
+    "tests/integration/test_documented_commands.py::TestReadme",
+    "tests/integration/test_documented_commands.py::TestReadmeChapters",
+    "tests/integration/test_history.py",
+    "tests/integration/test_settings_matrix.py",
+    "tests/integration/test_reliability.py",
+    "tests/integration/test_data_quality.py",
+    "tests/integration/test_ledger.py",
+    "tests/integration/test_monitoring.py",
+    "tests/integration/test_model_selection.py",
+    "tests/integration/test_bi_surface.py",
+    "tests/integration/test_scale.py",
+    "tests/integration/test_features.py",
+    "tests/integration/test_explanations.py",
+    "tests/integration/test_cc_general.py",
+    "tests/integration/test_sample_build.py",
+)
+
+
+def xdist_scope(nodeid: str) -> str:
+    """The unit `--dist loadscope` keeps on one worker: `module::Class`, or the module."""
+    parts = nodeid.split("::")
+    return "::".join(parts[:2]) if len(parts) > 2 else parts[0]
+
+
+def scope_rank(nodeid: str) -> tuple[int, int]:
+    """Listed scopes first in their order, then other integration modules, then python/tests."""
+    scope = xdist_scope(nodeid)
+    if scope in LONGEST_FIRST:
+        return (0, LONGEST_FIRST.index(scope))
+    return (1, 0) if scope.startswith("tests/") else (2, 0)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: scope_rank(item.nodeid))  # stable: test order kept in a scope

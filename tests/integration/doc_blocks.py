@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import decimal
+import itertools
 import json
 import math
 import os
@@ -245,6 +246,62 @@ def user_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     # No usage statistics from test runs (the Makefile exports the same).
     environment["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "0"
     return environment
+
+
+# --- chapters that run side by side --------------------------------------------------------------
+
+#: A shell line that points the rest of a document at a warehouse of its own.
+EXPORTED_WAREHOUSE = re.compile(r"^\s*export\s+SEGMENTATION_DB=(?P<database>[^\s;#]+)", re.M)
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """Blocks from one `export SEGMENTATION_DB=...` block up to the next one."""
+
+    blocks: tuple[Block, ...]
+    database: str  # the warehouse the first block exports, e.g. ledger.duckdb
+
+    @property
+    def name(self) -> str:
+        return f"{self.blocks[0].where} ({self.database})"
+
+    def mentions(self, database: str) -> bool:
+        return any(database in block.text for block in self.blocks)
+
+
+def exported_database(blocks: list[Block]) -> str | None:
+    """The warehouse the first runnable shell block exporting SEGMENTATION_DB points at."""
+    for block in blocks:
+        if block.kind == "shell" and block.mode == "run":
+            match = EXPORTED_WAREHOUSE.search(block.text)
+            if match:
+                return match.group("database")
+    return None
+
+
+def split_chapters(blocks: list[Block]) -> tuple[list[Block], list[Chapter]]:
+    """(main sequence, side chapters) of a document, so its builds can run side by side.
+
+    A runnable shell block that exports SEGMENTATION_DB starts a chapter that lasts until the
+    next such block: from there on every command and query of the document reads that
+    warehouse, and nothing before it is read again until the next export. Every chapter but the
+    last is a side chapter, run in a fresh copy of its own (as a reader who jumps to that
+    section); the main sequence is what comes before the first chapter, then the last chapter,
+    whose blocks may read the quick start's files (the exports folder, the report). A side
+    chapter that needs a file made before it fails, like any block, and names the file."""
+    starts = [
+        position
+        for position, block in enumerate(blocks)
+        if block.kind == "shell" and block.mode == "run" and EXPORTED_WAREHOUSE.search(block.text)
+    ]
+    if len(starts) < 2:
+        return list(blocks), []
+    chapters = []
+    for start, end in itertools.pairwise(starts):
+        database = exported_database(list(blocks[start:end]))
+        assert database is not None
+        chapters.append(Chapter(tuple(blocks[start:end]), database))
+    return [*blocks[: starts[0]], *blocks[starts[-1] :]], chapters
 
 
 # --- running a document -------------------------------------------------------------------------

@@ -4,6 +4,12 @@ The blocks run in a fresh copy of the project (the git-tracked files; `../shared
 it, the installed `.venv` linked in), one bash process per document in document order, with no
 extra flags: what a new user types. README.md runs first; each docs/ page then runs in its own
 bash process in the same copy, i.e. after the README, as a reader who did the quick start.
+
+The README's sections that build a warehouse of their own (from an `export SEGMENTATION_DB=`
+block to the next one; `doc_blocks.split_chapters`) run in copies of their own, so the
+README's builds are spread over the pytest workers (each class is one xdist scope): the
+main sequence (`TestReadme`) and the side chapters (`TestReadmeChapters`, with the docs pages
+that read a side chapter's warehouse). No build is added: each block still runs once.
 Markers (`<!-- doc-test: skip reason="..." -->`, `spark`, `database=...`, `check-output`) are
 described in tests/integration/doc_blocks.py and docs/testing.md.
 """
@@ -31,11 +37,31 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 SHARED_DIR = PROJECT_DIR.parent / "shared"
 DOCUMENTS = doc_blocks.documents(PROJECT_DIR)
 BLOCKS = {page: doc_blocks.extract_blocks(page, PROJECT_DIR) for page in DOCUMENTS}
+README_MAIN, README_CHAPTERS = doc_blocks.split_chapters(BLOCKS[DOCUMENTS[0]])
+
+
+def _chapter_of(page: Path) -> int | None:
+    """The side chapter whose warehouse a docs page exports (it runs after that chapter)."""
+    database = doc_blocks.exported_database(BLOCKS[page])
+    if database is None:
+        return None
+    return next(
+        (i for i, chapter in enumerate(README_CHAPTERS) if chapter.mentions(database)), None
+    )
+
+
+RUNNABLE_PAGES = [
+    page for page in DOCUMENTS[1:] if any(block.mode == "run" for block in BLOCKS[page])
+]
 DOCS_PAGES = [
     pytest.param(page, id=page.relative_to(PROJECT_DIR).as_posix())
-    for page in DOCUMENTS[1:]
-    if any(block.mode == "run" for block in BLOCKS[page])
+    for page in RUNNABLE_PAGES
+    if _chapter_of(page) is None
 ] or [pytest.param(None, marks=pytest.mark.skip(reason="no docs/ page has a runnable block"))]
+CHAPTERS = [
+    pytest.param(i, id=f"line-{chapter.blocks[0].line}-{chapter.database}")
+    for i, chapter in enumerate(README_CHAPTERS)
+] or [pytest.param(None, marks=pytest.mark.skip(reason="the README has no side chapter"))]
 
 
 def _shared_dir() -> Path:
@@ -55,9 +81,17 @@ def _copy(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
 
 
 def _run_document(page: Path, project: Path, modes: frozenset[str]) -> list:
+    return _run_blocks(BLOCKS[page], page, project, modes)
+
+
+def _run_blocks(
+    blocks: list | tuple, page: Path, project: Path, modes: frozenset[str] = frozenset({"run"})
+) -> list:
     work = project.parent / "doc-test" / page.relative_to(PROJECT_DIR).as_posix().replace("/", "_")
+    if blocks and blocks[0].line > 1:
+        work = work.with_name(f"{work.name}-{blocks[0].line}")
     return doc_blocks.run_blocks(
-        BLOCKS[page], project, work, doc_blocks.user_environment(), run_modes=modes
+        list(blocks), project, work, doc_blocks.user_environment(), run_modes=modes
     )
 
 
@@ -79,7 +113,7 @@ def doc_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def readme_results(doc_project: Path) -> tuple[list, float]:
     """README.md's blocks run in order (the docs pages run after it, in the same copy)."""
     started = time.monotonic()
-    results = _run_document(DOCUMENTS[0], doc_project, frozenset({"run"}))
+    results = _run_blocks(README_MAIN, DOCUMENTS[0], doc_project)
     return results, time.monotonic() - started
 
 
@@ -114,19 +148,66 @@ def test_documents_are_well_formed_and_counted() -> None:
     assert sum(block.kind == "sql" and block.mode == "run" for block in readme) >= 10
 
 
-def test_readme_blocks_run_as_written(readme_results: tuple[list, float]) -> None:
-    results, seconds = readme_results
-    _assert_all_passed(results, "README.md", seconds)
+def test_chapters_partition_the_readme() -> None:
+    """Every README block runs exactly once: in the main sequence or in one side chapter."""
+    readme = BLOCKS[DOCUMENTS[0]]
+    ran = [block.line for block in README_MAIN]
+    for chapter in README_CHAPTERS:
+        ran += [block.line for block in chapter.blocks]
+    assert sorted(ran) == [block.line for block in readme]
+    for page in RUNNABLE_PAGES:  # a page exporting a warehouse finds the chapter that built it
+        database = doc_blocks.exported_database(BLOCKS[page])
+        if database is not None and _chapter_of(page) is None:
+            assert any(database in block.text for block in README_MAIN), (page, database)
 
 
-@pytest.mark.parametrize("page", DOCS_PAGES)
-def test_docs_page_blocks_run_as_written(
-    page: Path, doc_project: Path, readme_results: tuple[list, float]
-) -> None:
-    """A docs page runs after the README (its reader has built the project), in its own shell."""
-    started = time.monotonic()
-    results = _run_document(page, doc_project, frozenset({"run"}))
-    _assert_all_passed(results, str(page.relative_to(PROJECT_DIR)), time.monotonic() - started)
+class TestReadme:
+    """The README's main sequence (quick start, CC GENERAL, the last chapter), then the docs
+    pages, in one copy."""
+
+    def test_readme_blocks_run_as_written(self, readme_results: tuple[list, float]) -> None:
+        results, seconds = readme_results
+        _assert_all_passed(results, "README.md", seconds)
+
+    @pytest.mark.parametrize("page", DOCS_PAGES)
+    def test_docs_page_blocks_run_as_written(
+        self, page: Path, doc_project: Path, readme_results: tuple[list, float]
+    ) -> None:
+        """A docs page runs after the README (its reader has built the project), in its own
+        shell."""
+        started = time.monotonic()
+        results = _run_document(page, doc_project, frozenset({"run"}))
+        _assert_all_passed(results, str(page.relative_to(PROJECT_DIR)), time.monotonic() - started)
+
+
+class TestReadmeChapters:
+    """The README's side chapters, each in a fresh copy of its own, then the docs pages that
+    read its warehouse (e.g. docs/ledger.md after the ledger chapter)."""
+
+    @pytest.mark.parametrize("chapter", CHAPTERS)
+    def test_chapter_blocks_run_as_written(
+        self, chapter: int, tmp_path_factory: pytest.TempPathFactory
+    ) -> None:
+        section = README_CHAPTERS[chapter]
+        project = _copy(tmp_path_factory, f"doc-test-chapter-{chapter}")
+        started = time.monotonic()
+        results = _run_blocks(section.blocks, DOCUMENTS[0], project)
+        titles = [f"README.md from {section.name} ({time.monotonic() - started:.0f} s wall)"]
+        reports = [doc_blocks.summary(results, titles[0])]
+        for page in RUNNABLE_PAGES:
+            if _chapter_of(page) == chapter:
+                page_results = _run_document(page, project, frozenset({"run"}))
+                reports.append(doc_blocks.summary(page_results, str(page.name)))
+                results += page_results
+        report = "\n".join(reports)
+        print(report)
+        failures = doc_blocks.failure_report(results)
+        if failures:
+            pytest.fail(
+                f"{report}\n\nFAILED BLOCKS (this section runs in a fresh copy: a block that "
+                f"needs a file made earlier in the README fails here)\n{failures}",
+                pytrace=False,
+            )
 
 
 @pytest.mark.spark

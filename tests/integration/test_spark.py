@@ -90,17 +90,16 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         "SEGMENTATION_EXPORTS_DIR": str(work / "exports"),
         "SEGMENTATION_SPARK_DIR": str(work / "spark"),
     }
-    common = ["--vars", variables, "--exclude-resource-type", "unit_test"]
+    # plain `dbt build` on both engines, as users run it: seeds, models, snapshots, the data
+    # tests and the SQL unit tests (they hold under every documented var and on Spark)
+    common = ["--vars", variables]
     duck = [str(BIN / "dbt"), "build", "--target", "duck", *common]
     run(
         [*duck, "--target-path", str(work / "target-duck"), "--log-path", str(work)],
         env,
         work / "duck.log",
     )
-    # Seeds, models and hooks on Spark, without the data tests: they passed on DuckDB above and
-    # every Spark query costs about a second of planning on this small input.
     spark = [str(BIN / "segmentation-spark-dbt"), "build", "--target", "spark_local", *common]
-    spark += ["--exclude-resource-type", "test"]
     run(
         [*spark, "--target-path", str(work / "target-spark"), "--log-path", str(work)],
         env,
