@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -131,7 +132,7 @@ def calinski_harabasz(matrix: np.ndarray, labels: np.ndarray) -> float:
         within += float(((points - center) ** 2).sum())
     if within == 0.0:
         return 1.0
-    return between * (n - k) / (within * (k - 1))
+    return float(between * (n - k) / (within * (k - 1)))
 
 
 def sampled_silhouette(
@@ -303,7 +304,8 @@ def chord_distances(k: np.ndarray, wcss: np.ndarray) -> np.ndarray:
     x = (k - k[0]) / (k[-1] - k[0])
     y = (wcss - wcss[-1]) / (wcss[0] - wcss[-1])
     # chord from (0, 1) to (1, 0): x + y - 1 = 0
-    return np.abs(x + y - 1.0) / math.sqrt(2.0)
+    strength: np.ndarray = np.abs(x + y - 1.0) / math.sqrt(2.0)
+    return strength
 
 
 def _criterion_k(k: pd.Series, score: pd.Series, tolerance: float, prefer_larger: bool) -> object:
@@ -402,11 +404,12 @@ def choose_k(
         result["k"], result["stability"], stability_tolerance, prefer_larger=True
     )
     result["no_elbow"] = not strength >= min_elbow_strength
-    pointed = {
-        int(value)
-        for value in (knee, result["silhouette_k"].iloc[0], result["stability_k"].iloc[0])
-        if value is not pd.NA
-    }
+    candidates: tuple[Any, ...] = (
+        knee,
+        result["silhouette_k"].iloc[0],
+        result["stability_k"].iloc[0],
+    )
+    pointed = {int(value) for value in candidates if value is not pd.NA}
     result["disagree"] = len(pointed) > 1
     if n_clusters is not None:
         if n_clusters not in set(result["k"]):
@@ -448,7 +451,7 @@ def selection_messages(k_selection: pd.DataFrame) -> list[tuple[str, str]]:
     chosen = chosen_k(k_selection)
     rule = str(first["selection_rule"])
 
-    def show(value: object) -> str:
+    def show(value: Any) -> str:
         return "-" if value is pd.NA or pd.isna(value) else str(int(value))
 
     criteria = (
