@@ -148,6 +148,17 @@ def test_a_partial_group_keeps_the_other_defaults() -> None:
     assert Settings.from_vars({"k_selection": None}).k_selection == defaults.k_selection
 
 
+def test_a_group_may_be_a_json_object_string() -> None:
+    """sqlfluff's dbt templater passes vars as strings (tests/sqlfluff_ledger.cfg)."""
+    settings = Settings.from_vars({"features": '{"set": "transactions"}'})
+    assert settings.features.set == "transactions"
+    assert settings.features.scaling == "standard"
+    assert problems_of({"features": "{set: transactions}"}) == [
+        "var 'features' must be a mapping of features settings "
+        "(e.g. --vars '{features: {...}}'), got '{set: transactions}'"
+    ]
+
+
 def test_settings_are_frozen_and_mutable_defaults_are_not_shared() -> None:
     settings = Settings()
     with pytest.raises(FrozenInstanceError):

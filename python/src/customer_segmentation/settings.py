@@ -4,7 +4,7 @@ Every setting is a field of a frozen dataclass: its default, its kind, its allow
 choices and a one-line description (docs/configuration.md). Related settings are grouped by
 concern (``k_selection: {min, max, ...}``, ``drift: {...}``); the few a user types on most runs
 (the input files, ``n_clusters``, ``as_of_date``, ``accept_drift``) stay top-level. See
-docs/decisions/015-settings.md.
+docs/decisions/016-settings.md.
 
 This module is the ONE source. The dbt side cannot import Python, so
 ``python -m customer_segmentation.settings --write`` generates from it the Jinja macro
@@ -830,6 +830,12 @@ def _parse(variables: dict[str, Any]) -> Settings:
             values[key] = value
     for group, group_class in GROUPS.items():
         given = variables.get(group)
+        if isinstance(given, str) and given.strip().startswith("{"):
+            # a group as a JSON object string (how sqlfluff's dbt templater passes vars)
+            try:
+                given = json.loads(given)
+            except json.JSONDecodeError:
+                pass
         if given is None:
             continue
         if not isinstance(given, Mapping):
