@@ -220,7 +220,7 @@ def choose_catalogue(
     """
     if requested != "auto" and requested not in CATALOGUES:
         raise PersonaConfigError(
-            f"var 'persona_catalogue' must be auto, {', '.join(CATALOGUES)}; got '{requested}'"
+            f"var 'personas.catalogue' must be auto, {', '.join(CATALOGUES)}; got '{requested}'"
         )
     if requested != "auto":
         return requested

@@ -22,6 +22,7 @@ the closest known name. Every problem is reported at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import re
@@ -832,10 +833,8 @@ def _parse(variables: dict[str, Any]) -> Settings:
         given = variables.get(group)
         if isinstance(given, str) and given.strip().startswith("{"):
             # a group as a JSON object string (how sqlfluff's dbt templater passes vars)
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 given = json.loads(given)
-            except json.JSONDecodeError:
-                pass
         if given is None:
             continue
         if not isinstance(given, Mapping):
