@@ -394,3 +394,14 @@ def test_warn_only_choices_match_the_validation_rules_macro() -> None:
     block = re.search(r'"warn_only_allowed": \[(.*?)\]', text, re.S)
     assert block is not None
     assert tuple(re.findall(r'"([a-z_]+)"', block.group(1))) == WARN_ONLY_ALLOWED
+
+
+def test_dbt_project_declares_the_top_level_settings_with_their_defaults() -> None:
+    """dbt_project.yml declares exactly the top-level settings (dbt reads them while parsing
+    YAML, where no macro runs), with the definition's defaults; groups live only in the
+    definition (setting() merges them)."""
+    yaml = pytest.importorskip("yaml")
+    declared = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    top_level = {d.name: d.default for d in definitions() if d.group is None}
+    assert declared == top_level
+    assert not set(declared) & set(GROUPS)
