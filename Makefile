@@ -33,7 +33,7 @@ $(INSTALLED): requirements.txt constraints.txt python/pyproject.toml
 test: lint  ## everything CI runs (but the Spark comparison: `make test-spark`)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
-# Spark (README "Running on Spark / Databricks"): pinned dbt-spark[session] + pyspark on top of
+# Spark (docs/spark.md): pinned dbt-spark[session] + pyspark on top of
 # the DuckDB install; needs Java 17+. `make build` stays DuckDB-only.
 install-spark: $(SPARK_INSTALLED)
 

@@ -1,6 +1,5 @@
-{#- The transaction ledger's contract (README "Starting from a transaction ledger",
-    docs/ledger.md): accepted transaction types and what each counts as, the optional order id
-    column, and the accounts file actually used. -#}
+{#- The transaction ledger's contract (docs/ledger.md): accepted transaction types and what
+    each counts as, the optional order id column, and the accounts file actually used. -#}
 
 {#- Accepted `transaction_type` values (lower-cased, trimmed) -> canonical type. `purchase` is a
     one-off purchase; `refund` and `reversal` are refunds (netted against purchase spend). -#}

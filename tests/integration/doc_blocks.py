@@ -1,6 +1,6 @@
 """Run the fenced shell and SQL blocks of the README and docs/ pages exactly as written.
 
-Used by `test_documented_commands.py` (see README "Testing"). A document's blocks run in
+Used by `test_documented_commands.py` (see docs/testing.md). A document's blocks run in
 document order in ONE bash process, so `cd` and exported variables carry from block to block as
 they would for a user typing them; each shell block has `set -e` semantics of its own (its first
 failing command ends it, the next block still runs, and the failure is reported). A SQL block

@@ -29,11 +29,19 @@ FEATURES = [sql_name(c) for c in CC_GENERAL_FEATURES]
 MARTS = ["customer_segments", "segment_profiles", "segment_personas"]
 
 
+def documented_sql_blocks() -> list[str]:
+    """Every ```sql block of README.md, then of docs/**/*.md (the documented-commands order)."""
+    pages = [PROJECT_DIR / "README.md", *sorted((PROJECT_DIR / "docs").rglob("*.md"))]
+    return [
+        block for page in pages for block in re.findall(r"```sql\n(.*?)```", page.read_text(), re.S)
+    ]
+
+
 def readme_sql(marker: str) -> str:
-    """The first ```sql block of the README that contains `marker` (docs stay executable)."""
-    blocks = re.findall(r"```sql\n(.*?)```", (PROJECT_DIR / "README.md").read_text(), re.S)
-    matching = [block for block in blocks if marker in block]
-    assert matching, f"README has no sql block containing {marker!r}"
+    """The first documented ```sql block (README, docs/) that contains `marker` (docs stay
+    executable)."""
+    matching = [block for block in documented_sql_blocks() if marker in block]
+    assert matching, f"no sql block of README.md or docs/ contains {marker!r}"
     return matching[0]
 
 
@@ -87,7 +95,8 @@ def test_assign_segment_names_missing_columns(sample_build) -> None:
 
 
 def test_readme_statement_scores_a_new_customer(sample_build) -> None:
-    """The one-statement example of the README, checked against NumPy on the parameter tables."""
+    """The one-statement example of docs/bi-and-scoring.md, checked against NumPy on the
+    parameter tables."""
     statement = readme_sql("segment_customers(")
     with duckdb.connect(str(sample_build.database), read_only=True) as con:
         result = con.sql(statement).df()
@@ -163,8 +172,9 @@ def duckdb_1x_python() -> Path:
 
 
 def readme_queries() -> dict[str, str]:
-    """Every ```sql block of the README that queries the warehouse (not dbt Jinja, not DDL)."""
-    blocks = re.findall(r"```sql\n(.*?)```", (PROJECT_DIR / "README.md").read_text(), re.S)
+    """Every documented ```sql block (README, docs/) that queries the warehouse (not dbt Jinja,
+    not DDL)."""
+    blocks = documented_sql_blocks()
     return {
         f"block {number}": block
         for number, block in enumerate(blocks)
@@ -174,7 +184,7 @@ def readme_queries() -> dict[str, str]:
 
 def test_duckdb_1x_client_runs_the_readme_queries(sample_build, duckdb_1x_python) -> None:
     """The warehouse is written in a format DuckDB 1.x reads: the 1.x package opens it
-    read-only and every README query gives the same rows as DuckDB 2.0 (queries on marts the
+    read-only and every documented query gives the same rows as DuckDB 2.0 (queries on marts the
     sample does not build, e.g. ledger-only ones, fail on both and are left out)."""
     queries = readme_queries()
     expected = {}
@@ -192,7 +202,7 @@ def test_duckdb_1x_client_runs_the_readme_queries(sample_build, duckdb_1x_python
         check=True,
     )
     answer = json.loads(result.stdout)
-    print(f"DuckDB {answer['version']} ran {len(expected)} README queries")
+    print(f"DuckDB {answer['version']} ran {len(expected)} documented queries")
     assert answer["version"].startswith("1.")
     assert len(expected) >= 15
     assert any("segment_customers(" in queries[name] for name in expected)

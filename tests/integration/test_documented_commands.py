@@ -5,7 +5,7 @@ it, the installed `.venv` linked in), one bash process per document in document 
 extra flags: what a new user types. README.md runs first; each docs/ page then runs in its own
 bash process in the same copy, i.e. after the README, as a reader who did the quick start.
 Markers (`<!-- doc-test: skip reason="..." -->`, `spark`, `database=...`, `check-output`) are
-described in tests/integration/doc_blocks.py and the README's Testing section.
+described in tests/integration/doc_blocks.py and docs/testing.md.
 """
 
 from __future__ import annotations

@@ -21,11 +21,19 @@ RTOL = 1e-9
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
+def documented_sql_blocks() -> list[str]:
+    """Every ```sql block of README.md, then of docs/**/*.md (the documented-commands order)."""
+    pages = [PROJECT_DIR / "README.md", *sorted((PROJECT_DIR / "docs").rglob("*.md"))]
+    return [
+        block for page in pages for block in re.findall(r"```sql\n(.*?)```", page.read_text(), re.S)
+    ]
+
+
 def readme_sql(marker: str) -> str:
-    """The first ```sql block of the README that contains `marker` (docs stay executable)."""
-    blocks = re.findall(r"```sql\n(.*?)```", (PROJECT_DIR / "README.md").read_text(), re.S)
-    matching = [block for block in blocks if marker in block]
-    assert matching, f"README has no sql block containing {marker!r}"
+    """The first documented ```sql block (README, docs/) that contains `marker` (docs stay
+    executable)."""
+    matching = [block for block in documented_sql_blocks() if marker in block]
+    assert matching, f"no sql block of README.md or docs/ contains {marker!r}"
     return matching[0]
 
 

@@ -182,7 +182,7 @@ def test_ledger_without_accounts(dbt_runner, ledger_files):
 # --- RFM x behavioural segments (issue 11) ----------------------------------------------------
 
 
-#: The documented R x F map of macro rfm_segment (README, macros/rfm_segment.sql).
+#: The documented R x F map of macro rfm_segment (docs/ledger.md).
 def rfm_segment(r: int, f: int) -> str:
     if r == 5:
         return {1: "New Customers", 2: "Potential Loyalists", 3: "Potential Loyalists"}.get(
@@ -244,12 +244,14 @@ def test_rfm_crosswalk_counts_and_cramers_v_match_scipy(ledger_build):
     print(f"Cramer's V (RFM segment x behavioural segment, generated ledger): {cramers_v:.4f}")
 
 
-def test_readme_crosswalk_query_runs(ledger_build):
+def test_documented_crosswalk_query_runs(ledger_build):
     import re
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    ledger_page = (Path(__file__).resolve().parents[2] / "docs" / "ledger.md").read_text()
     block = next(
-        b for b in re.findall(r"```sql\n(.*?)```", readme, re.S) if "rfm_segment_crosswalk" in b
+        b
+        for b in re.findall(r"```sql\n(.*?)```", ledger_page, re.S)
+        if "rfm_segment_crosswalk" in b
     )
     result = ledger_build.query(block)
     assert len(result) > 0 and result["cramers_v"].between(0, 1).all()

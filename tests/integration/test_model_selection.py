@@ -173,7 +173,7 @@ def write_archetypes(path: Path, k: int, rows_per_archetype: int = 150) -> pd.Da
 
 
 def independent_stability(matrix: np.ndarray, k: int, n_bootstrap: int) -> float:
-    """Mean ARI of `n_bootstrap` refits on resamples, written from the README's definition."""
+    """Mean ARI of `n_bootstrap` refits on resamples, as docs/choosing-k.md defines it."""
     labels = KMeans(n_clusters=k, n_init=SWEEP_N_INIT, random_state=SEED).fit(matrix).labels_
     draws = np.random.RandomState(SEED)
     aris = []

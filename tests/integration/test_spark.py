@@ -32,8 +32,8 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SAMPLE = PROJECT_DIR / "seeds" / "sample_customers.csv"
 SPARK_SCHEMA = "segmentation"
-# Marts that need Delta / Iceberg tables for the snapshot they read (README, "Running on
-# Spark / Databricks"): built on DuckDB, not on plain-Parquet Spark.
+# Marts that need Delta / Iceberg tables for the snapshot they read (docs/spark.md, "What runs
+# where"): built on DuckDB, not on plain-Parquet Spark.
 DUCKDB_ONLY_MARTS = {
     "customer_segment_memberships",
     "customer_segment_transitions",

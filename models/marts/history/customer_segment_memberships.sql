@@ -1,12 +1,14 @@
 -- Every customer's segment at every fit run: the version of customer_segment_history (snapshot)
 -- that was valid at the run's time. A customer not in a run's input has no row for that run.
--- Runs are numbered in time order (run_sequence) so consecutive runs can be paired.
+-- Incremental (DuckDB): a run costs one run, not all runs. Only runs not yet written with their
+-- current run_sequence are (re)computed; delete+insert on run_at replaces a run rebuilt with the
+-- same as_of_date, and an earlier run inserted later renumbers (rewrites) the runs after it.
 
 with
 
-runs as (
+run_sequence as (
 
-    select * from {{ ref('ml_model_registry') }}
+    select * from {{ ref('ml_fit_run_sequence') }}
 
 ),
 
@@ -16,34 +18,43 @@ segment_history as (
 
 ),
 
-numbered_runs as (
+runs_to_write as (
 
     select
         run_id,
         run_at,
-        row_number() over (order by run_at asc) as run_sequence
+        run_sequence
 
-    from runs
+    from run_sequence
+    {% if is_incremental() %}
+        where not exists (
+            select 1
+            from {{ this }} as written
+            where
+                written.run_id = run_sequence.run_id
+                and written.run_sequence = run_sequence.run_sequence
+        )
+    {% endif %}
 
 ),
 
 memberships as (
 
     select
-        numbered_runs.run_id,
-        numbered_runs.run_at,
-        numbered_runs.run_sequence,
+        runs_to_write.run_id,
+        runs_to_write.run_at,
+        runs_to_write.run_sequence,
         segment_history.customer_id,
         segment_history.segment_id,
         segment_history.segment_name
 
-    from numbered_runs
+    from runs_to_write
     inner join segment_history
         on
-            numbered_runs.run_at >= segment_history.dbt_valid_from
+            runs_to_write.run_at >= segment_history.dbt_valid_from
             and (
                 segment_history.dbt_valid_to is null
-                or numbered_runs.run_at < segment_history.dbt_valid_to
+                or runs_to_write.run_at < segment_history.dbt_valid_to
             )
 
 ),

@@ -3,6 +3,7 @@
 -- moved from A to B exited A and entered B (two rows); a new customer entered; a customer who
 -- left the input exited. Per run and segment, entered + exited = the symmetric difference of
 -- the segment's memberships at the two runs. On the first run every customer entered.
+-- Incremental (DuckDB): only runs whose pair (run, previous run) is not written yet are read.
 
 with
 
@@ -12,46 +13,65 @@ memberships as (
 
 ),
 
-runs as (
+run_sequence as (
 
-    select distinct
+    select * from {{ ref('ml_fit_run_sequence') }}
+
+),
+
+runs_to_write as (
+
+    select
         run_id,
         run_at,
-        run_sequence
+        previous_run_id,
+        previous_run_at
 
-    from memberships
+    from run_sequence
+    {% if is_incremental() %}
+        where not exists (
+            select 1
+            from {{ this }} as written
+            where
+                written.run_id = run_sequence.run_id
+                and coalesce(written.previous_run_id, '') = coalesce(run_sequence.previous_run_id, '')
+        )
+    {% endif %}
 
 ),
 
 current_members as (
 
     select
-        run_sequence,
-        customer_id,
-        segment_id,
-        segment_name
+        runs_to_write.run_id,
+        memberships.customer_id,
+        memberships.segment_id,
+        memberships.segment_name
 
-    from memberships
+    from runs_to_write
+    inner join memberships
+        on runs_to_write.run_id = memberships.run_id
 
 ),
 
 previous_members as (
 
     select
-        run_sequence + 1 as run_sequence,
-        customer_id,
-        segment_id,
-        segment_name
+        runs_to_write.run_id,
+        memberships.customer_id,
+        memberships.segment_id,
+        memberships.segment_name
 
-    from memberships
+    from runs_to_write
+    inner join memberships
+        on runs_to_write.previous_run_id = memberships.run_id
 
 ),
 
 paired as (
 
     select
-        coalesce(current_members.run_sequence, previous_members.run_sequence)
-            as run_sequence,
+        coalesce(current_members.run_id, previous_members.run_id) as run_id,
         coalesce(current_members.segment_id, previous_members.segment_id) as segment_id,
         coalesce(current_members.segment_name, previous_members.segment_name) as segment_name,
         coalesce(current_members.customer_id, previous_members.customer_id) as customer_id,
@@ -64,7 +84,7 @@ paired as (
     from current_members
     full outer join previous_members
         on
-            current_members.run_sequence = previous_members.run_sequence
+            current_members.run_id = previous_members.run_id
             and current_members.segment_id = previous_members.segment_id
             and current_members.customer_id = previous_members.customer_id
 
@@ -73,20 +93,18 @@ paired as (
 final as (
 
     select
-        runs.run_id,
-        runs.run_at,
-        previous_runs.run_id as previous_run_id,
-        previous_runs.run_at as previous_run_at,
+        runs_to_write.run_id,
+        runs_to_write.run_at,
+        runs_to_write.previous_run_id,
+        runs_to_write.previous_run_at,
         paired.segment_id,
         paired.segment_name,
         paired.customer_id,
         paired.audience_change
 
     from paired
-    inner join runs
-        on paired.run_sequence = runs.run_sequence
-    left join runs as previous_runs
-        on paired.run_sequence = previous_runs.run_sequence + 1
+    inner join runs_to_write
+        on paired.run_id = runs_to_write.run_id
 
 )
 

@@ -2,6 +2,7 @@
 -- each segment (at the previous run) to each segment (at the run), and the share of the
 -- from-segment that took this path. Customers only in the later run come from NULL
 -- (transition_type 'new'); customers only in the earlier run go to NULL ('left').
+-- Incremental (DuckDB): only pairs of consecutive runs not written yet are read.
 
 with
 
@@ -11,63 +12,67 @@ memberships as (
 
 ),
 
-runs as (
+run_sequence as (
 
-    select distinct
-        run_id,
-        run_at,
-        run_sequence
-
-    from memberships
+    select * from {{ ref('ml_fit_run_sequence') }}
 
 ),
 
 run_pairs as (
 
     select
-        previous_runs.run_id as previous_run_id,
-        previous_runs.run_at as previous_run_at,
-        runs.run_id,
-        runs.run_at,
-        runs.run_sequence
+        previous_run_id,
+        previous_run_at,
+        run_id,
+        run_at
 
-    from runs
-    inner join runs as previous_runs
-        on runs.run_sequence = previous_runs.run_sequence + 1
+    from run_sequence
+    where
+        previous_run_id is not null
+    {% if is_incremental() %}
+        and not exists (
+            select 1
+            from {{ this }} as written
+            where
+                written.run_id = run_sequence.run_id
+                and written.previous_run_id = run_sequence.previous_run_id
+        )
+    {% endif %}
 
 ),
 
 before_members as (
 
     select
-        run_pairs.run_sequence,
+        run_pairs.run_id,
         memberships.customer_id,
         memberships.segment_id,
         memberships.segment_name
 
     from run_pairs
     inner join memberships
-        on memberships.run_sequence = run_pairs.run_sequence - 1
+        on run_pairs.previous_run_id = memberships.run_id
 
 ),
 
 after_members as (
 
     select
-        run_sequence,
-        customer_id,
-        segment_id,
-        segment_name
+        run_pairs.run_id,
+        memberships.customer_id,
+        memberships.segment_id,
+        memberships.segment_name
 
-    from memberships
-    where run_sequence > 1
+    from run_pairs
+    inner join memberships
+        on run_pairs.run_id = memberships.run_id
 
 ),
 
 paired as (
 
     select
-        coalesce(after_members.run_sequence, before_members.run_sequence) as run_sequence,
+        coalesce(after_members.run_id, before_members.run_id) as run_id,
         before_members.segment_id as from_segment_id,
         before_members.segment_name as from_segment_name,
         after_members.segment_id as to_segment_id,
@@ -76,7 +81,7 @@ paired as (
     from before_members
     full outer join after_members
         on
-            before_members.run_sequence = after_members.run_sequence
+            before_members.run_id = after_members.run_id
             and before_members.customer_id = after_members.customer_id
 
 ),
@@ -84,7 +89,7 @@ paired as (
 counted as (
 
     select
-        run_sequence,
+        run_id,
         from_segment_id,
         from_segment_name,
         to_segment_id,
@@ -111,15 +116,15 @@ final as (
             as transition_type,
         counted.n_customers,
         cast(counted.n_customers as double) / sum(counted.n_customers) over (
-            partition by counted.run_sequence, counted.from_segment_id
+            partition by counted.run_id, counted.from_segment_id
         ) as share_of_from_segment,
         cast(counted.n_customers as double) / sum(counted.n_customers) over (
-            partition by counted.run_sequence
+            partition by counted.run_id
         ) as share_of_customers
 
     from counted
     inner join run_pairs
-        on counted.run_sequence = run_pairs.run_sequence
+        on counted.run_id = run_pairs.run_id
 
 )
 

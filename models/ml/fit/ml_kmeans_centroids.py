@@ -2,7 +2,7 @@
 
 On every engine the fit sample is brought to this process and fitted by the python/ package
 (scikit-learn). On Spark, setting `kmeans.fit_engine: mllib` fits pyspark.ml KMeans on the
-cluster instead (README "Running on Spark / Databricks").
+cluster instead (docs/spark.md).
 """
 
 from customer_segmentation.clustering import fit_kmeans

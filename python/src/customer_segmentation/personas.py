@@ -47,7 +47,7 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
 REFERENCES = ("average", "value")
 UNITS = ("percent", "amount", "count", "days", "months", "ratio")
 
-#: Quality rule (README "Personas"): a segment is "distinct" when its nearest other centroid is at
+#: Quality rule (docs/personas.md): a segment is "distinct" when its nearest other centroid is at
 #: least DISTINCT_SEPARATION_RATIO times its customers' mean distance to their own centroid and its
 #: mean silhouette is at least DISTINCT_SILHOUETTE; "weak" when its mean silhouette is below
 #: WEAK_SILHOUETTE (its customers sit about as close to another segment); else it "overlaps with"

@@ -4,8 +4,8 @@ The scikit-learn fit (:func:`customer_segmentation.clustering.fit_kmeans`) bring
 to the driver; this one fits the sample where it lies, so ``fit_sample_size`` can exceed the
 driver's memory. Trade-off: pyspark.ml uses k-means|| initialisation instead of k-means++, and
 its own random streams, so its centroids (and labels) are not the scikit-learn fit's: DuckDB and
-Spark then no longer agree label for label, and the fit can be worse (README). The output has
-the same columns and segment order as ``fit_kmeans``.
+Spark then no longer agree label for label, and the fit can be worse (docs/spark.md). The output
+has the same columns and segment order as ``fit_kmeans``.
 """
 
 from __future__ import annotations
