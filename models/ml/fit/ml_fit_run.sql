@@ -1,7 +1,7 @@
 -- One row describing this build's fit run: its id (the dbt invocation id), its time (var
 -- `as_of_date`, else the time the invocation started, UTC), a fingerprint of the input rows and
--- every setting's effective value (run_vars). The history models (ml_centroid_history, ml_model_registry) and the membership
--- snapshot read the run from here, so they all agree on it.
+-- every setting's effective value (run_vars). The history models (ml_centroid_history,
+-- ml_model_registry) and the membership snapshot read the run from here, so they all agree on it.
 --
 -- The fingerprint is md5 over the row count and the exact sum of the segmented input rows' md5
 -- hashes (int_customers_base_features: id and every input column as text; the first 60 bits of
