@@ -54,6 +54,8 @@ bench-spark: $(SPARK_INSTALLED)  ## DuckDB vs Spark local on ROWS generated cust
 lint: $(INSTALLED)
 	$(BIN)/ruff check python models tests benchmarks
 	$(BIN)/ruff format --check python models tests benchmarks
+	cd python && ../$(BIN)/mypy
+	$(BIN)/python -m customer_segmentation.settings --check
 	$(BIN)/sqlfluff lint models tests/dbt
 	$(BIN)/sqlfluff lint --config tests/sqlfluff_ledger.cfg \
 		models/staging/ledger models/intermediate/ledger models/marts/ledger

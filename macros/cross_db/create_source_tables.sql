@@ -13,15 +13,15 @@
 {% endmacro %}
 
 {% macro spark__create_source_tables() %}
-    {%- if var("input_format") == "ledger" -%}
+    {%- if setting("input_format") == "ledger" -%}
         {%- set inputs = [
-            ("ledger", "transactions", "csv", var("transactions_csv")),
-            ("ledger", "accounts", "csv", var("accounts_csv")),
+            ("ledger", "transactions", "csv", setting("transactions_csv")),
+            ("ledger", "accounts", "csv", setting("accounts_csv")),
         ] -%}
-    {%- elif var("customers_parquet", none) -%}
-        {%- set inputs = [("cc_general", "customers", "parquet", var("customers_parquet"))] -%}
+    {%- elif setting("customers_parquet") -%}
+        {%- set inputs = [("cc_general", "customers", "parquet", setting("customers_parquet"))] -%}
     {%- else -%}
-        {%- set inputs = [("cc_general", "customers", "csv", var("customers_csv"))] -%}
+        {%- set inputs = [("cc_general", "customers", "csv", setting("customers_csv"))] -%}
     {%- endif -%}
     {%- for source_name, table_name, file_format, path in inputs if path -%}
         {%- set nodes = graph.sources.values() | selectattr("source_name", "equalto", source_name)

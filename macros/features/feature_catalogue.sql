@@ -4,7 +4,7 @@
 
 {#- Numeric per-customer columns delivered by the input (before imputation). -#}
 {% macro base_feature_columns() %}
-    {%- set input_format = var("input_format") %}
+    {%- set input_format = setting("input_format") %}
     {%- if input_format == "cc_general" %}
         {{ return(cc_general_columns() | map(attribute="name") | list) }}
     {%- elif input_format == "ledger" %}
@@ -86,7 +86,7 @@
         "purchases_installments_frequency", "oneoff_purchases", "installments_purchases",
         "cash_advance", "cash_advance_frequency", "payments", "credit_limit", "balance",
     ] %}
-    {%- if var("input_format") == "ledger" and not ledger_has_accounts() %}
+    {%- if setting("input_format") == "ledger" and not ledger_has_accounts() %}
         {{ return(features | reject("in", ledger_account_features()) | list) }}
     {%- endif %}
     {{ return(features) }}

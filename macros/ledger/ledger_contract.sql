@@ -43,7 +43,7 @@
 {% endmacro %}
 
 {% macro duckdb__ledger_transaction_file_columns() %}
-    {%- set path = var("transactions_csv") | string | replace("'", "''") %}
+    {%- set path = setting("transactions_csv") | string | replace("'", "''") %}
     {%- set described = run_query(
         "describe select * from read_csv('" ~ path ~ "', header = true, all_varchar = true)") %}
     {{ return(described.columns[0].values() | map("lower") | map("trim") | list) }}
@@ -51,7 +51,7 @@
 
 {#- Whether an accounts file is used: var accounts_csv set to a path (null or '' = none). -#}
 {% macro ledger_has_accounts() %}
-    {{ return((var("accounts_csv") or "") | string | trim != "") }}
+    {{ return((setting("accounts_csv") or "") | string | trim != "") }}
 {% endmacro %}
 
 {#- Account features a ledger has only with an accounts file. -#}

@@ -22,7 +22,7 @@
     {%- set window_start, as_of, rule = row[0], row[1], row[2] %}
     {%- set n_read, n_quarantined, n_used, n_customers, n_inactive = row[3], row[4], row[5],
         row[6], row[7] %}
-    {%- do log("ledger window [" ~ window_start ~ ", " ~ as_of ~ ") (ledger_as_of: " ~ rule
+    {%- do log("ledger window [" ~ window_start ~ ", " ~ as_of ~ ") (ledger.as_of: " ~ rule
         ~ "): " ~ n_used ~ " of " ~ n_read ~ " lines used, " ~ n_quarantined
         ~ " quarantined (ledger_quarantine), " ~ (n_read - n_used - n_quarantined)
         ~ " outside the window; " ~ n_customers ~ " customers, " ~ n_inactive
@@ -34,10 +34,10 @@
     {%- endif %}
     {%- if n_customers == 0 %}
         {{ exceptions.raise_compiler_error(
-            "No ledger customer to segment: transactions file '" ~ var("transactions_csv")
+            "No ledger customer to segment: transactions file '" ~ setting("transactions_csv")
             ~ "' (var transactions_csv) has " ~ n_read ~ " lines, " ~ n_quarantined
-            ~ " quarantined, none valid before ledger_as_of " ~ as_of ~ " (window ["
-            ~ window_start ~ ", " ~ as_of ~ ")). Set var ledger_as_of after the ledger's dates"
+            ~ " quarantined, none valid before ledger.as_of " ~ as_of ~ " (window ["
+            ~ window_start ~ ", " ~ as_of ~ ")). Set ledger.as_of after the ledger's dates"
             ~ " or leave it empty (= the day after the last transaction).") }}
     {%- endif %}
     {{ return("") }}

@@ -1,10 +1,10 @@
-{#- The ledger's activity window end from var `ledger_as_of` (ISO date, exclusive end). Empty
+{#- The ledger's activity window end from setting `ledger.as_of` (ISO date, exclusive end). Empty
     or null (the default) = the day after the last valid transaction in the file, computed in
     int_ledger_window. Returns none for that default, else a dict with `as_of` and `start`
-    (same day one year earlier; 29 Feb -> 28 Feb) as ISO strings. The var is parsed as a date
+    (same day one year earlier; 29 Feb -> 28 Feb) as ISO strings. The setting is parsed as a date
     here, so only a valid date ever reaches SQL. -#}
 {% macro ledger_window() %}
-    {%- set value = var("ledger_as_of", none) %}
+    {%- set value = setting("ledger", "as_of") %}
     {%- if value is none or value | string | trim in ["", "auto", "none"] %}
         {{ return(none) }}
     {%- endif %}
@@ -13,7 +13,7 @@
         if modules.re.fullmatch("[0-9]{4}-[0-9]{2}-[0-9]{2}", text) else none %}
     {%- if as_of is none %}
         {{ exceptions.raise_compiler_error(
-            "var 'ledger_as_of' must be a date YYYY-MM-DD (or empty for the day after the last"
+            "var 'ledger.as_of' must be a date YYYY-MM-DD (or empty for the day after the last"
             ~ " transaction), got '" ~ text ~ "'") }}
     {%- endif %}
     {%- set day = 28 if (as_of.month == 2 and as_of.day == 29) else as_of.day %}

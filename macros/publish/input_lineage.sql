@@ -5,7 +5,7 @@
     `ledger_sample` / `ledger` for ledger input. See docs/decisions/012-switching-data-sets.md.
     -#}
 {% macro input_lineage() %}
-    {%- set chosen = var("input_lineage", none) -%}
+    {%- set chosen = setting("input_lineage") -%}
     {%- if chosen is not none and (chosen | string | trim) not in ["", "none", "None", "null"] -%}
         {%- set text = chosen | string | trim -%}
         {%- if not modules.re.match("^[A-Za-z0-9_.-]{1,64}$", text) -%}
@@ -14,14 +14,14 @@
         {%- endif -%}
         {{ return(text) }}
     {%- endif -%}
-    {%- if var("input_format", "cc_general") == "ledger" -%}
-        {%- set is_sample = (var("transactions_csv") | string)
+    {%- if setting("input_format") == "ledger" -%}
+        {%- set is_sample = (setting("transactions_csv") | string)
             == "seeds/sample_ledger_transactions.csv" -%}
         {{ return("ledger_sample" if is_sample else "ledger") }}
     {%- else -%}
-        {%- set parquet = var("customers_parquet", none) -%}
+        {%- set parquet = setting("customers_parquet") -%}
         {%- set is_sample = (parquet is none or (parquet | string | trim) in ["", "none", "None"])
-            and (var("customers_csv") | string) == "seeds/sample_customers.csv" -%}
+            and (setting("customers_csv") | string) == "seeds/sample_customers.csv" -%}
     {%- endif -%}
     {{ return("sample" if is_sample else "default") }}
 {% endmacro %}

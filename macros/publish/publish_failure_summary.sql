@@ -16,7 +16,7 @@
                 {%- do listed.append(row[0] ~ " PSI " ~ "%.3f" | format(row[1])) -%}
             {%- endfor -%}
             {%- do lines.append("Drift alert (test feature_drift_psi_below_alert_threshold, "
-                ~ "drift_psi_alert = " ~ var("drift_psi_alert") ~ "): " ~ listed | join(", ")
+                ~ "drift.psi_alert = " ~ setting("drift", "psi_alert") ~ "): " ~ listed | join(", ")
                 ~ ". The input is not like the baseline run's (see feature_drift).") -%}
         {%- endif -%}
     {%- endif -%}

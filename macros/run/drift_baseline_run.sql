@@ -1,5 +1,5 @@
 {#- Which fit run's training distribution (ml_feature_baseline) feature_drift compares the
-    current input with, from var `drift_baseline`:
+    current input with, from setting `drift.baseline`:
     - `previous` (default): the latest run before the current one;
     - `first`: the earliest run in the warehouse (before the current one);
     - a run time 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM[:SS]' (as var `as_of_date` was set for that
@@ -7,7 +7,7 @@
     Returns {"condition": SQL boolean on `run_at_column` and `current_run_at`, "order": "asc" or
     "desc"}: the baseline is the first run by `order` among the runs meeting the condition. -#}
 {% macro drift_baseline_run(run_at_column, current_run_at) %}
-    {%- set choice = var("drift_baseline", "previous") | string | trim %}
+    {%- set choice = setting("drift", "baseline") | string | trim %}
     {%- if choice == "previous" %}
         {{ return({"condition": run_at_column ~ " < " ~ current_run_at, "order": "desc"}) }}
     {%- elif choice == "first" %}
@@ -17,7 +17,7 @@
         ~ "([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)?$" %}
     {%- if not modules.re.match(pattern, choice) %}
         {{ exceptions.raise_compiler_error(
-            "var 'drift_baseline' must be 'previous', 'first' or a run time 'YYYY-MM-DD' / "
+            "var 'drift.baseline' must be one of 'previous', 'first', a run time 'YYYY-MM-DD' / "
             ~ "'YYYY-MM-DD HH:MM[:SS]', got '" ~ choice ~ "'") }}
     {%- endif %}
     {%- set value = choice | replace("T", " ") %}

@@ -77,5 +77,5 @@
             ~ row[5] ~ " customers passed validation)") -%}
     {{ return("Rows: " ~ row[0] ~ " ledger lines read, " ~ row[1] ~ " used, " ~ row[2]
         ~ " quarantined" ~ (" (" ~ reasons | join(", ") ~ ")" if reasons else "") ~ ", "
-        ~ row[3] ~ " before the window, " ~ row[4] ~ " after ledger_as_of; " ~ segmented) }}
+        ~ row[3] ~ " before the window, " ~ row[4] ~ " after ledger.as_of; " ~ segmented) }}
 {% endmacro %}

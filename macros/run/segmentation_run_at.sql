@@ -3,7 +3,7 @@
     otherwise the time the dbt invocation started. Used by ml_fit_run and as the snapshot time
     (see snapshot_get_time.sql), so registry, centroid history and snapshot agree. -#}
 {% macro segmentation_run_at() %}
-    {%- set as_of = var("as_of_date", none) %}
+    {%- set as_of = setting("as_of_date") %}
     {%- if as_of is none or (as_of | string | trim) in ["", "none", "None", "null"] %}
         {%- if run_started_at is defined and run_started_at %}
             {%- set value = run_started_at.strftime("%Y-%m-%d %H:%M:%S") %}

@@ -254,7 +254,7 @@ assign_segment__final as (
         scoring_scored.second_segment_id,
         scoring_scored.second_distance,
         scoring_scored.margin,
-        {% for component in range(1, var("pca_components") | int + 1) -%}
+        {% for component in range(1, setting("diagnostics", "pca_components") | int + 1) -%}
             scoring_scored.pc{{ component }},
         {% endfor %}
         {% for column in columns -%}

@@ -16,7 +16,7 @@
     k and any (stable) ids work. Emits no leading `with` and no trailing comma. -#}
 {% macro segment_scoring_ctes(customers_cte, id_column, centroids, pca_loadings) %}
     {%- set features = segmentation_features() %}
-    {%- set n_components = var("pca_components") | int %}
+    {%- set n_components = setting("diagnostics", "pca_components") | int %}
     {%- set segment_ids = fitted_segment_ids(centroids) %}
 scoring_centroids as (
 

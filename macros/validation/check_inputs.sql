@@ -6,15 +6,15 @@
         {{ return("") }}
     {%- endif -%}
     {%- do validate_config() -%}
-    {%- if var("input_format") == "ledger" -%}
+    {%- if setting("input_format") == "ledger" -%}
         {%- set files = [
             ("transactions_csv",
              ["customer_id", "transaction_ts", "amount", "category", "transaction_type"]),
             ("accounts_csv", ["customer_id", "credit_limit", "balance", "opened_at"]),
         ] -%}
-    {%- elif var("customers_parquet", none) -%}
+    {%- elif setting("customers_parquet") -%}
         {#- Parquet: typed columns; the files exist and hold every column exactly once. -#}
-        {%- set pattern = var("customers_parquet") | string -%}
+        {%- set pattern = setting("customers_parquet") | string -%}
         {%- set problem = inspect_parquet_input(
             pattern, ["CUST_ID"] + (cc_general_columns() | map(attribute="source") | list)) -%}
         {%- if problem -%}
@@ -29,7 +29,7 @@
         ] -%}
     {%- endif -%}
     {%- for name, required in files -%}
-        {%- set path = var(name) -%}
+        {%- set path = setting(name) -%}
         {%- if path -%}
             {%- set problem = inspect_input_file(path, required) -%}
             {%- if problem -%}

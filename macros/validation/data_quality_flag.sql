@@ -6,7 +6,7 @@
     (its double value, NULL when not a number), and the id column. Duplicate ids are not
     flagged (scoring is per row). -#}
 {% macro data_quality_flag(columns, id_column="customer_id") %}
-    {%- set tolerance = var("purchases_tolerance") | float -%}
+    {%- set tolerance = setting("validation", "purchases_tolerance") | float -%}
     {%- set has_purchases = ["purchases", "oneoff_purchases", "installments_purchases"]
         | reject("in", columns) | list | length == 0 -%}
     coalesce(

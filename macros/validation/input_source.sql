@@ -3,14 +3,14 @@
     transactions file (ledger input). Error messages name the file and the var from here, so
     they never name a file the run did not read. -#}
 {% macro input_source() %}
-    {%- if var("input_format", "cc_general") == "ledger" -%}
+    {%- if setting("input_format") == "ledger" -%}
         {%- set name = "transactions_csv" -%}
-    {%- elif var("customers_parquet", none) -%}
+    {%- elif setting("customers_parquet") -%}
         {%- set name = "customers_parquet" -%}
     {%- else -%}
         {%- set name = "customers_csv" -%}
     {%- endif -%}
-    {{ return({"path": var(name) | string, "var": name}) }}
+    {{ return({"path": setting(name) | string, "var": name}) }}
 {% endmacro %}
 
 {#- "Input file '<path>' (var <name>)", the subject of every input error message. -#}

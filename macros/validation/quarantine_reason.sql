@@ -1,7 +1,7 @@
 {#- SQL expression: the human-readable sentence for a finding of row-level validation, from
     the columns holding its reason code, the file column name and the offending value. -#}
 {% macro quarantine_reason(reason_code, column_name, column_value) %}
-    {%- set tolerance = var("purchases_tolerance") | float -%}
+    {%- set tolerance = setting("validation", "purchases_tolerance") | float -%}
     case {{ reason_code }}
         when 'missing_customer_id' then 'CUST_ID is empty'
         when 'duplicate_customer_id' then concat('CUST_ID appears in an earlier valid row: ',

@@ -1,30 +1,5 @@
-{#- Problems with the names of the vars given on the command line (`--vars`): one sentence per
-    name that dbt_project.yml does not declare, with the closest declared name ("unknown var
-    'n_cluster'; did you mean 'n_clusters'?"). dbt itself accepts any name and ignores a typo,
-    so a mistyped setting would silently build with the default. The declared names are read
-    from the vars block of dbt_project.yml itself (declared_var_names), so a new var only needs
-    declaring there. -#}
-{% macro unknown_var_problems() %}
-    {%- set cli_vars = invocation_args_dict.get("vars") or {} -%}
-    {%- if cli_vars is not mapping or not cli_vars -%}
-        {{ return([]) }}
-    {%- endif -%}
-    {%- set declared = declared_var_names() -%}
-    {%- if declared is none -%}
-        {{ return([]) }}
-    {%- endif -%}
-    {%- set problems = [] -%}
-    {%- for name in cli_vars.keys() | sort if name not in declared -%}
-        {%- set closest = closest_name(name | string, declared) -%}
-        {%- do problems.append("unknown var '" ~ name ~ "'"
-            ~ ("; did you mean '" ~ closest ~ "'?" if closest else
-                " (declared vars: " ~ declared | sort | join(", ") ~ ")")) -%}
-    {%- endfor -%}
-    {{ return(problems) }}
-{% endmacro %}
-
 {#- The names in the vars block of the project's dbt_project.yml, or none when the file cannot
-    be read (then unknown names are not checked). -#}
+    be read (then only --vars names are checked, settings_problems). -#}
 {% macro declared_var_names() %}
     {%- set project_dir = invocation_args_dict.get("project_dir") or "." -%}
     {%- set text = read_text_file(project_dir ~ "/dbt_project.yml") -%}

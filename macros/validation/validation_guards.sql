@@ -1,7 +1,7 @@
 {#- A post-hook statement of int_customers_validated that stops the build, before anything is
     fitted or published, with one sentence naming the input file, the var and the fix when the
     clean rows cannot be segmented: the file has no rows, every row was quarantined, fewer clean
-    customers than the largest k that is fitted (k_selection_max, n_clusters; k-means and its
+    customers than the largest k that is fitted (k_selection.max, n_clusters; k-means and its
     quality metrics need more customers than clusters), or a feature with no value at all (it
     could not be imputed). Skipped under `dbt build --empty` (no rows by design). -#}
 {% macro validation_guards(checked_relation) %}
@@ -29,9 +29,9 @@
                 then {{ raise_error(
                     "concat('" ~ subject ~ ": only ', cast(n_clean_rows as string), ' "
                     ~ "customers passed validation, but k-means is fitted for k up to "
-                    ~ k_max ~ " (vars k_selection_max = " ~ var("k_selection_max")
-                    ~ ", n_clusters = " ~ var("n_clusters") ~ ") and needs more customers "
-                    ~ "than clusters: supply more rows or lower k_selection_max and "
+                    ~ k_max ~ " (vars k_selection.max = " ~ setting("k_selection", "max")
+                    ~ ", n_clusters = " ~ setting("n_clusters") ~ ") and needs more customers "
+                    ~ "than clusters: supply more rows or lower k_selection.max and "
                     ~ "n_clusters to at most ', cast(n_clean_rows - 1 as string))") }}
             when empty_feature is not null
                 then {{ raise_error(
@@ -54,11 +54,11 @@
     ) as counts
 {%- endmacro %}
 
-{#- The largest k this run fits: k_selection_max, or n_clusters when it is a larger fixed k
+{#- The largest k this run fits: k_selection.max, or n_clusters when it is a larger fixed k
     (`auto` chooses within the range). -#}
 {% macro segmentable_k_max() %}
-    {%- set k_max = var("k_selection_max") | int -%}
-    {%- set n_clusters = var("n_clusters") -%}
+    {%- set k_max = setting("k_selection", "max") | int -%}
+    {%- set n_clusters = setting("n_clusters") -%}
     {%- if n_clusters != "auto" and (n_clusters | int) > k_max -%}
         {%- set k_max = n_clusters | int -%}
     {%- endif -%}

@@ -205,15 +205,15 @@ def test_parse_n_clusters_rejects_bad_values(value: object) -> None:
 
 def test_bad_settings_fail_with_clear_messages() -> None:
     frame = blobs(2, n_per_blob=3)
-    with pytest.raises(ModelInputError, match=r"k_selection_max \(2\) is smaller than"):
+    with pytest.raises(ModelInputError, match=r"k_selection.max \(2\) is smaller than"):
         select_k(frame, "auto", 3, 2, random_seed=1)
     with pytest.raises(ModelInputError) as error:
         select_k(frame, "auto", 1, 10, random_seed=1)
     assert str(error.value) == (
         "only 6 customers to fit but the k range goes up to 10 (vars "
-        "k_selection_min..k_selection_max, and n_clusters when fixed): k-means needs more "
-        "customers than clusters; lower k_selection_max (and n_clusters) to at most 5, e.g. "
-        "--vars '{k_selection_max: 5}', or supply more customers"
+        "k_selection.min..k_selection.max, and n_clusters when fixed): k-means needs more "
+        "customers than clusters; lower k_selection.max (and n_clusters) to at most 5, e.g. "
+        "--vars '{k_selection: {max: 5}}', or supply more customers"
     )
     with pytest.raises(ModelInputError, match="needs a k range of at least 3 values"):
         select_k(frame, "auto", 2, 3, random_seed=1)
@@ -302,7 +302,7 @@ def test_sweep_without_bootstrap_has_no_stability_and_min_share_is_the_smallest_
     assert sweep.set_index("k")["min_segment_share"][3] == pytest.approx(1 / 3)
     table = choose_k(sweep, 3)
     assert table["stability_k"].isna().all()
-    with pytest.raises(ModelInputError, match="k_selection_bootstrap must be an integer >= 0"):
+    with pytest.raises(ModelInputError, match=r"k_selection\.bootstrap must be an integer >= 0"):
         sweep_k(frame, [2], random_seed=0, n_bootstrap=-1)
 
 
@@ -334,7 +334,7 @@ def test_criteria_disagreement_is_flagged_and_worded() -> None:
     assert choose_k(sweep, None, stability_tolerance=0.0)["stability_k"].iloc[0] == 3
     # a knee below the strength threshold is flagged
     assert choose_k(sweep, None, min_elbow_strength=0.9)["no_elbow"].all()
-    with pytest.raises(ModelInputError, match="k_selection_min_elbow_strength must be"):
+    with pytest.raises(ModelInputError, match=r"k_selection\.min_elbow_strength must be"):
         choose_k(sweep, None, min_elbow_strength=-1.0)
 
 

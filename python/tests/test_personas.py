@@ -241,7 +241,7 @@ def test_catalogue_choice() -> None:
     assert choose_catalogue("auto", RULES, CATALOGUE, card) == "credit_card"
     assert choose_catalogue("auto", RULES, CATALOGUE, retail) == "retail"
     assert choose_catalogue("retail", RULES, CATALOGUE, card) == "retail"
-    with pytest.raises(PersonaConfigError, match="var 'persona_catalogue' must be"):
+    with pytest.raises(PersonaConfigError, match=r"var 'personas\.catalogue' must be"):
         choose_catalogue("grocery", RULES, CATALOGUE, card)
 
 

@@ -1,7 +1,7 @@
 -- Nothing is lost: every input row is either clean (int_customers_validated) or quarantined
 -- (quarantine, row_action = 'quarantined'), never both and never neither. Returns one row (a
 -- failure) when input rows <> clean + quarantined or a row is in both sets.
-{{ config(enabled=var('input_format') == 'cc_general') }}
+{{ config(enabled=setting('input_format') == 'cc_general') }}
 with
 
 input_rows as (

@@ -15,10 +15,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import yaml
 
 from customer_segmentation.generator import generate_customers
 from customer_segmentation.schema import CC_GENERAL_COLUMNS, CC_GENERAL_FEATURES
+from customer_segmentation.settings import Settings
 
 VALIDATION_ONLY = [
     "build",
@@ -279,7 +279,8 @@ def test_warn_only_checks_keep_and_report_rows(dbt_runner, malformed_rows_csv) -
     (strict), a listed hard-but-downgradable check keeps its rows."""
     path, case_rows = malformed_rows_csv
     warn_only = ["non_numeric_value"]
-    build = dbt_runner(VALIDATION_ONLY, {"customers_csv": str(path), "warn_only_checks": warn_only})
+    variables = {"customers_csv": str(path), "validation": {"warn_only_checks": warn_only}}
+    build = dbt_runner(VALIDATION_ONLY, variables)
     quarantine = build.query("select * from marts_build.quarantine").set_index("source_row_number")
     clean = set(
         build.query("select * from intermediate.int_customers_validated")["source_row_number"]
@@ -364,7 +365,8 @@ def test_default_mode_reports_exactly_what_pandas_finds(dbt_runner, cc_general_c
     """By default the 27 CC GENERAL rows with soft findings are kept and reported; strict mode
     (warn_only_checks: []) quarantines exactly them."""
     build = dbt_runner(
-        VALIDATION_ONLY, {"customers_csv": str(cc_general_csv), "warn_only_checks": []}
+        VALIDATION_ONLY,
+        {"customers_csv": str(cc_general_csv), "validation": {"warn_only_checks": []}},
     )
     quarantine = build.query("select * from marts_build.quarantine")
     ours = set(
@@ -618,8 +620,7 @@ def test_build_failing_after_validation_still_prints_the_row_summary(dbt_runner,
     variables = {
         "customers_csv": str(path),
         "n_clusters": "auto",
-        "k_selection_min": 2,
-        "k_selection_max": 3,
+        "k_selection": {"min": 2, "max": 3},
     }
     selection = ["build", "--select", "+run_summary", "+ml_k_selection"]
     build = dbt_runner([*selection, "--indirect-selection", "cautious"], variables, check=False)
@@ -649,9 +650,9 @@ def test_too_few_customers_for_k_fails_naming_file_vars_and_fix(
     n_clusters = variables.get("n_clusters", 4)
     assert (
         f"Input file '{path}' (var customers_csv): only {n_rows} customers passed validation, "
-        f"but k-means is fitted for k up to {k_max} (vars k_selection_max = 10, n_clusters = "
+        f"but k-means is fitted for k up to {k_max} (vars k_selection.max = 10, n_clusters = "
         f"{n_clusters}) and needs more customers than clusters: supply more rows or lower "
-        f"k_selection_max and n_clusters to at most {n_rows - 1}"
+        f"k_selection.max and n_clusters to at most {n_rows - 1}"
     ) in build.output
 
 
@@ -692,34 +693,32 @@ def test_constant_feature_warns_and_is_neutral_in_the_model(dbt_runner, tmp_path
 def test_every_bad_var_is_reported_at_once(dbt_runner) -> None:
     variables = {
         "n_clusters": 1,
-        "n_init": 0,
-        "random_seed": -1,
-        "fit_sample_size": "lots",
-        "pca_components": 18,
-        "persona_min_score": "high",
-        "purchases_tolerance": -1,
-        "imputation": "mode",
-        "warn_only_checks": "purchases_mismatch",
+        "kmeans": {"n_init": 0, "random_seed": -1, "fit_sample_size": "lots", "n_iint": 3},
+        "diagnostics": {"pca_components": 18},
+        "personas": {"min_score": "high"},
+        "validation": {"purchases_tolerance": -1, "warn_only_checks": "purchases_mismatch"},
+        "features": {"imputation": "mode"},
         "customers_csv": "data/customers.txt",
         "n_cluster": 5,
-        "fit_sampel_size": 10,
+        "k_selection_max": 6,
     }
     build = dbt_runner(FILE_CHECK_ONLY, variables, check=False)
     assert build.returncode != 0
-    assert "Invalid configuration (12 problems):" in build.output
+    assert "Invalid configuration (13 problems):" in build.output
     for message in [
         "var 'n_clusters' must be 'auto' or an integer between 2 and 50, got '1'",
-        "var 'n_init' must be an integer between 1 and 1000, got '0'",
-        "var 'random_seed' must be an integer between 0 and 4294967295, got '-1'",
-        "var 'fit_sample_size' must be an integer >= 1, got 'lots'",
-        "var 'pca_components' must be an integer between 1 and 17, got '18'",
-        "var 'persona_min_score' must be a number, got 'high'",
-        "var 'purchases_tolerance' must be >= 0, got '-1'",
-        "var 'imputation' must be 'mean' or 'median', got 'mode'",
-        "var 'warn_only_checks' must be a list of reason codes (allowed: non_numeric_value,",
+        "var 'kmeans.n_init' must be an integer between 1 and 1000, got '0'",
+        "var 'kmeans.random_seed' must be an integer between 0 and 4294967295, got '-1'",
+        "var 'kmeans.fit_sample_size' must be an integer >= 1, got 'lots'",
+        "var 'diagnostics.pca_components' must be an integer between 1 and 17, got '18'",
+        "var 'personas.min_score' must be a number, got 'high'",
+        "var 'validation.purchases_tolerance' must be a number >= 0, got '-1'",
+        "var 'features.imputation' must be 'mean' or 'median', got 'mode'",
+        "var 'validation.warn_only_checks' must be a list of: non_numeric_value,",
         "var 'customers_csv' must name a .csv (or .csv.gz) file, got 'data/customers.txt'",
         "unknown var 'n_cluster'; did you mean 'n_clusters'?",
-        "unknown var 'fit_sampel_size'; did you mean 'fit_sample_size'?",
+        "unknown var 'kmeans.n_iint'; did you mean 'kmeans.n_init'?",
+        "var 'k_selection_max' is now k_selection.max: --vars '{k_selection: {max: ...}}'",
     ]:
         assert f"  - {message}" in build.output
 
@@ -727,9 +726,8 @@ def test_every_bad_var_is_reported_at_once(dbt_runner) -> None:
 def test_out_of_range_and_not_downgradable_values(dbt_runner) -> None:
     variables = {
         "n_clusters": 51,
-        "fit_sample_size": 3,
-        "random_seed": True,
-        "warn_only_checks": ["duplicate_customer_id"],
+        "kmeans": {"fit_sample_size": 3, "random_seed": True},
+        "validation": {"warn_only_checks": ["duplicate_customer_id"]},
     }
     build = dbt_runner(FILE_CHECK_ONLY, variables, check=False)
     assert build.returncode != 0
@@ -737,35 +735,42 @@ def test_out_of_range_and_not_downgradable_values(dbt_runner) -> None:
     assert "var 'n_clusters' must be 'auto' or an integer between 2 and 50, got '51'" in (
         build.output
     )
-    assert "var 'random_seed' must be an integer between 0 and 4294967295, got 'True'" in (
+    assert "var 'kmeans.random_seed' must be an integer between 0 and 4294967295, got 'True'" in (
         build.output
     )
     assert (
-        "var 'warn_only_checks' contains 'duplicate_customer_id', which is not a reason code "
-        "that can be downgraded to a warning" in build.output
+        "var 'validation.warn_only_checks' contains 'duplicate_customer_id', which is not one "
+        "of: non_numeric_value, negative_amount" in build.output
     )
     # the samples must outnumber the largest k: only checked when the values are valid
-    variables = {"n_clusters": 12, "fit_sample_size": 3, "k_selection_sample_size": 12}
+    variables = {
+        "n_clusters": 12,
+        "kmeans": {"fit_sample_size": 3},
+        "k_selection": {"sample_size": 12},
+    }
     build = dbt_runner(FILE_CHECK_ONLY, variables, check=False)
     assert "Invalid configuration (2 problems):" in build.output
-    for name, value in [("fit_sample_size", 3), ("k_selection_sample_size", 12)]:
+    for name, value in [("kmeans.fit_sample_size", 3), ("k_selection.sample_size", 12)]:
         assert (
             f"var '{name}' ({value}) must be larger than the largest k fitted, 12 "
-            "(k_selection_max = 10, n_clusters = 12): raise it to at least 13 or lower "
-            "k_selection_max"
+            "(k_selection.max = 10, n_clusters = 12): raise it to at least 13 or lower "
+            "k_selection.max"
         ) in build.output
 
 
 def test_sql_injection_through_vars_is_rejected(dbt_runner, tmp_path) -> None:
     variables = {
-        "warn_only_checks": ["balance; drop table persona_rules"],
+        "validation": {"warn_only_checks": ["balance; drop table persona_rules"]},
         "n_clusters": "4; drop table persona_rules",
         "customers_csv": "seeds/sample_customers.csv'); drop table persona_rules; --.csv",
     }
     build = dbt_runner(["build"], variables, check=False)
     assert build.returncode != 0
     assert "Invalid configuration (3 problems):" in build.output
-    assert "var 'warn_only_checks' contains 'balance; drop table persona_rules'" in build.output
+    assert (
+        "var 'validation.warn_only_checks' contains 'balance; drop table persona_rules'"
+        in build.output
+    )
     expected = "var 'n_clusters' must be 'auto' or an integer between 2 and 50, got '4; drop table"
     assert expected in build.output
     assert "var 'customers_csv' must be a plain file path without quotes" in build.output
@@ -773,17 +778,20 @@ def test_sql_injection_through_vars_is_rejected(dbt_runner, tmp_path) -> None:
     assert tables_in(build) == []
 
 
-def test_registry_records_every_declared_var_with_its_effective_value(
+def test_registry_records_every_setting_with_its_effective_value(
     cc_general_build, cc_general_csv
 ) -> None:
-    declared = yaml.safe_load((Path(__file__).parents[2] / "dbt_project.yml").read_text())["vars"]
+    """ml_fit_run.run_vars holds every setting (groups merged over their defaults), so the
+    package parses it back into the run's settings: the CLI vars, the rest the defaults."""
     run_vars = json.loads(cc_general_build.table("ml_fit_run")["run_vars"].iloc[0])
-    assert set(declared) <= set(run_vars)
-    # CLI vars override, the rest are the declared defaults
-    assert run_vars["customers_csv"] == str(cc_general_csv)
-    for name, default in declared.items():
-        if name != "customers_csv":
-            assert run_vars[name] == default, name
+    assert set(run_vars) == set(Settings().to_vars())
+    # the cc_general_build fixture's vars (conftest NOTEBOOK_COMPATIBLE_VARS)
+    given = {
+        "customers_csv": str(cc_general_csv),
+        "validation": {"warn_only_checks": ["frequency_out_of_range", "purchases_mismatch"]},
+    }
+    assert Settings.from_vars(run_vars) == Settings.from_vars(given)
+    assert run_vars["k_selection"] == Settings().to_vars()["k_selection"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ ENGINEERED_SET = [
     "prc_full_payment",
 ]  # fmt: skip
 #: This module does not look at the k sweep: no bootstrap, a short k range.
-CHEAP_DIAGNOSTICS = {"k_selection_bootstrap": 0, "k_selection_max": 4}
+CHEAP_DIAGNOSTICS = {"k_selection": {"bootstrap": 0, "max": 4}}
 MONEY = {
     "balance", "purchases", "cash_advance", "credit_limit", "payments",
     "monthly_avg_purchases", "monthly_avg_cash_advance", "avg_purchase_amount",
@@ -69,10 +69,12 @@ def test_engineered_features_match_pandas_on_cc_general(cc_general_build, cc_gen
 
 def test_engineered_set_with_robust_scaling_and_winsorizing(dbt_runner):
     variables = {
-        "feature_set": "engineered",
-        "scaling": "robust",
-        "feature_transforms": {"balance": "winsorize", "payments": "none"},
-        "winsorize_quantiles": [0.05, 0.95],
+        "features": {
+            "set": "engineered",
+            "scaling": "robust",
+            "transforms": {"balance": "winsorize", "payments": "none"},
+            "winsorize_quantiles": [0.05, 0.95],
+        },
         **CHEAP_DIAGNOSTICS,
     }
     build = dbt_runner(["build"], variables)
@@ -108,7 +110,7 @@ def test_engineered_set_with_robust_scaling_and_winsorizing(dbt_runner):
 
 def test_explicit_feature_list_with_minmax_scaling(dbt_runner):
     chosen = ["balance", "purchases", "limit_usage"]
-    variables = {"feature_set": chosen, "scaling": "minmax", **CHEAP_DIAGNOSTICS}
+    variables = {"features": {"set": chosen, "scaling": "minmax"}, **CHEAP_DIAGNOSTICS}
     build = dbt_runner(["build"], variables)
     frame = pandas_engineered(SAMPLE_CSV)[chosen]
     scaler = MinMaxScaler().fit(frame)
@@ -130,21 +132,33 @@ def test_explicit_feature_list_with_minmax_scaling(dbt_runner):
     ("variables", "message"),
     [
         (
-            {"feature_set": ["balance", "nope"]},
+            {"features": {"set": ["balance", "nope"]}},
             "unknown feature(s) for input_format 'cc_general': nope",
         ),
         (
-            {"feature_set": ["balance; drop table x"]},
+            {"features": {"set": ["balance; drop table x"]}},
             "unknown feature(s) for input_format 'cc_general': balance; drop table x",
         ),
-        ({"feature_set": "everything"}, "var 'feature_set' must be one of seed17, engineered"),
-        ({"feature_set": ["balance", "balance"]}, "each once"),
-        ({"scaling": "zscore"}, "var 'scaling' must be standard, robust or minmax, got 'zscore'"),
-        ({"feature_transforms": {"balance": "sqrt"}}, "must be none, log1p or winsorize"),
-        ({"feature_transforms": {"recency_days": "log1p"}}, "not a model feature"),
-        ({"winsorize_quantiles": [0.9, 0.1]}, "var 'winsorize_quantiles' must be [low, high]"),
+        (
+            {"features": {"set": "everything"}},
+            "var 'features.set' must be one of seed17, engineered",
+        ),
+        ({"features": {"set": ["balance", "balance"]}}, "each once"),
+        (
+            {"features": {"scaling": "zscore"}},
+            "var 'features.scaling' must be one of 'standard', 'robust', 'minmax', got 'zscore'",
+        ),
+        ({"features": {"transforms": {"balance": "sqrt"}}}, "must be none, log1p or winsorize"),
+        ({"features": {"transforms": {"recency_days": "log1p"}}}, "not a model feature"),
+        (
+            {"features": {"winsorize_quantiles": [0.9, 0.1]}},
+            "var 'features.winsorize_quantiles' must be [low, high]",
+        ),
         ({"input_format": "xml"}, "var 'input_format' must be 'cc_general' or 'ledger'"),
-        ({"feature_set": "transactions"}, "unknown feature(s) for input_format 'cc_general'"),
+        (
+            {"features": {"set": "transactions"}},
+            "unknown feature(s) for input_format 'cc_general'",
+        ),
     ],
 )
 def test_bad_feature_configuration_fails_clearly(dbt_runner, variables, message):

@@ -27,10 +27,10 @@ def card_vars(ledger_files: tuple[Path, Path]) -> dict:
     accounts, transactions = ledger_files
     return {
         "input_format": "ledger",
-        "feature_set": "transactions",
+        "features": {"set": "transactions"},
         "transactions_csv": str(transactions),
         "accounts_csv": str(accounts),
-        "ledger_as_of": AS_OF.isoformat(),
+        "ledger": {"as_of": AS_OF.isoformat()},
     }
 
 
@@ -168,7 +168,7 @@ def test_ledger_without_accounts(dbt_runner, ledger_files):
     _, transactions = ledger_files
     variables = {
         "input_format": "ledger",
-        "feature_set": ["purchases", "purchases_frequency", "cash_advance", "recency_days"],
+        "features": {"set": ["purchases", "purchases_frequency", "cash_advance", "recency_days"]},
         "transactions_csv": str(transactions),
         "accounts_csv": "",
     }
@@ -206,7 +206,7 @@ def test_rfm_segment_macro_covers_the_grid(ledger_build):
     compiled = ledger_build.dbt(
         ["compile", "--quiet", "--inline",
          f"select r, f, {{{{ rfm_segment('r', 'f') }}}} as s from ({grid}) as grid"],
-        {"input_format": "ledger", "feature_set": "transactions"},
+        {"input_format": "ledger", "features": {"set": "transactions"}},
     ).output  # fmt: skip
     result = ledger_build.query(compiled)
     assert len(result) == 25
@@ -291,7 +291,7 @@ def retail_file(tmp_path_factory) -> Path:
 def retail_vars(path: Path) -> dict:
     return {
         "input_format": "ledger",
-        "feature_set": "transactions",
+        "features": {"set": "transactions"},
         "transactions_csv": str(path),
         "accounts_csv": None,
     }
@@ -403,7 +403,7 @@ def test_retail_lines_and_customers_reconcile(retail_build, retail_file):
     assert (
         f"Rows: {counts['lines_read']} ledger lines read, {counts['lines_used']} used, "
         f"{len(BAD_LINES)} quarantined ({reason_text}), {counts['lines_before_window']} before "
-        f"the window, 0 after ledger_as_of; {N_RETAIL} customers segmented ({inactive} inactive "
+        f"the window, 0 after ledger.as_of; {N_RETAIL} customers segmented ({inactive} inactive "
         "in the window)"
     ) in retail_build.output
 
@@ -446,11 +446,11 @@ def test_retail_unit_tests_pass_without_accounts(retail_build, retail_file):
 def test_retail_window_errors_name_file_var_and_window(retail_build, retail_file, tmp_path):
     select = ["build", "--select", "+int_ledger_customer_features"]
     early = retail_build.dbt(
-        select, {**retail_vars(retail_file), "ledger_as_of": "2020-01-01"}, check=False
+        select, {**retail_vars(retail_file), "ledger": {"as_of": "2020-01-01"}}, check=False
     )
     assert early.returncode != 0
     assert "No ledger customer to segment" in early.output
-    assert str(retail_file) in early.output and "ledger_as_of" in early.output
+    assert str(retail_file) in early.output and "ledger.as_of" in early.output
     assert "[2019-01-01, 2020-01-01)" in early.output
     wrong_dates = tmp_path / "us_dates.csv"
     wrong_dates.write_text(

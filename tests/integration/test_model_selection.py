@@ -30,7 +30,7 @@ from customer_segmentation.schema import CC_GENERAL_COLUMNS, CC_GENERAL_FEATURES
 
 FEATURES = [sql_name(c) for c in CC_GENERAL_FEATURES]
 SEED = 42
-SWEEP_N_INIT = 3  # dbt_project.yml: k_selection_n_init
+SWEEP_N_INIT = 3  # settings.py: k_selection.n_init
 SILHOUETTE_SAMPLE = 2000  # dbt_project.yml: silhouette_sample_size
 CONTAMINATION = 0.01  # dbt_project.yml: outlier_contamination
 
@@ -239,8 +239,7 @@ def test_fixed_k_recovers_separated_archetypes(dbt_runner, tmp_path: Path, k: in
     variables = {
         "customers_csv": str(tmp_path / f"k{k}.csv"),
         "n_clusters": k,
-        "k_selection_min": k,  # a one-k sweep keeps the test fast
-        "k_selection_max": k,
+        "k_selection": {"min": k, "max": k},  # a one-k sweep keeps the test fast
     }
     build = dbt_runner(["build"], variables)
     table = build.table("k_selection")
@@ -256,8 +255,9 @@ def test_bad_settings_fail_with_clear_messages(dbt_runner) -> None:
     )
     build = dbt_runner(
         ["compile", "--select", "ml_segment_distance_stats"],
-        {"outlier_contamination": 1.5},
+        {"diagnostics": {"outlier_contamination": 1.5}},
         check=False,
     )
     assert build.returncode != 0
-    assert "var 'outlier_contamination' must be a number in [0, 1), got '1.5'" in build.output
+    expected = "var 'diagnostics.outlier_contamination' must be a number in [0, 1), got '1.5'"
+    assert expected in build.output

@@ -60,7 +60,7 @@ def monitoring(
     for month, as_of in MONTHS.items():
         variables = {"customers_csv": str(files[month]), "as_of_date": as_of}
         if month == "feb":  # any share change above 0.01 points warns (checked against pandas)
-            variables["share_change_warn_pp"] = FEB_WARN_PP
+            variables["drift"] = {"share_change_warn_pp": FEB_WARN_PP}
         build = run(["build"], variables, check=False)
         result["builds"][month] = build
         # the segments this run computed (also when the marts were not published)

@@ -78,7 +78,7 @@ def _manifest(name: str, variables: dict | None) -> dict:
 
 @pytest.fixture(scope="module")
 def manifests() -> list[dict]:
-    ledger = {"input_format": "ledger", "feature_set": "transactions"}
+    ledger = {"input_format": "ledger", "features": {"set": "transactions"}}
     return [_manifest("default", None), _manifest("ledger", ledger)]
 
 

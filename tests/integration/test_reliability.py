@@ -396,7 +396,7 @@ def test_a_locked_warehouse_stops_the_build_with_one_line(first_builds) -> None:
     [
         ({}, "sample"),
         ({"customers_csv": "../shared/data/cc_general.csv"}, "default"),
-        ({"input_format": "ledger", "feature_set": "transactions"}, "ledger_sample"),
+        ({"input_format": "ledger", "features": {"set": "transactions"}}, "ledger_sample"),
         ({"input_lineage": "emea"}, "emea"),
     ],
 )

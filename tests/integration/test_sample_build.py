@@ -58,7 +58,7 @@ def test_sample_segments_recover_the_generator_archetypes(sample_build) -> None:
 
 def test_median_imputation_matches_pandas(dbt_runner) -> None:
     selection = ["--select", "+int_customers_imputed", "--indirect-selection", "cautious"]
-    build = dbt_runner(["build", *selection], {"imputation": "median"})
+    build = dbt_runner(["build", *selection], {"features": {"imputation": "median"}})
     values = build.query("select * from intermediate.int_feature_imputation_values").set_index(
         "feature_name"
     )
@@ -79,9 +79,9 @@ def test_median_imputation_matches_pandas(dbt_runner) -> None:
 
 
 def test_unknown_imputation_method_fails_with_a_clear_message(dbt_runner) -> None:
-    build = dbt_runner(["build"], {"imputation": "mode"}, check=False)
+    build = dbt_runner(["build"], {"features": {"imputation": "mode"}}, check=False)
     assert build.returncode != 0
-    assert "var 'imputation' must be 'mean' or 'median', got 'mode'" in build.output
+    assert "var 'features.imputation' must be 'mean' or 'median', got 'mode'" in build.output
 
 
 def test_fit_on_a_sample_scores_everybody(dbt_runner, tmp_path: Path) -> None:
@@ -89,9 +89,8 @@ def test_fit_on_a_sample_scores_everybody(dbt_runner, tmp_path: Path) -> None:
     csv = write_customers(tmp_path / "customers.csv", 6000, seed=9)
     variables = {
         "customers_csv": str(csv),
-        "fit_sample_size": 1500,
-        "k_selection_bootstrap": 0,  # the sweep is not looked at here
-        "k_selection_max": 4,
+        "kmeans": {"fit_sample_size": 1500},
+        "k_selection": {"bootstrap": 0, "max": 4},  # the sweep is not looked at here
     }
     build = dbt_runner(["build"], variables)
     centroids = build.query("select * from ml.ml_kmeans_centroids")

@@ -17,7 +17,7 @@ FEATURES = [sql_name(c) for c in CC_GENERAL_FEATURES]
 N_ROWS = 4000
 FIT_SAMPLE = 1200
 #: These builds are compared with each other and with NumPy, not their k sweep.
-CHEAP_DIAGNOSTICS = {"k_selection_bootstrap": 0, "k_selection_max": 4}
+CHEAP_DIAGNOSTICS = {"k_selection": {"bootstrap": 0, "max": 4}}
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +36,16 @@ def customers(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 @pytest.fixture(scope="module")
 def csv_build(dbt_runner, customers):
-    variables = {"customers_csv": str(customers["csv"]), "fit_sample_size": FIT_SAMPLE}
+    variables = {"customers_csv": str(customers["csv"]), "kmeans": {"fit_sample_size": FIT_SAMPLE}}
     return dbt_runner(["build"], {**variables, **CHEAP_DIAGNOSTICS})
 
 
 @pytest.fixture(scope="module")
 def parquet_build(dbt_runner, customers):
-    variables = {"customers_parquet": customers["parquet_glob"], "fit_sample_size": FIT_SAMPLE}
+    variables = {
+        "customers_parquet": customers["parquet_glob"],
+        "kmeans": {"fit_sample_size": FIT_SAMPLE},
+    }
     return dbt_runner(["build"], {**variables, **CHEAP_DIAGNOSTICS})
 
 

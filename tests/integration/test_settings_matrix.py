@@ -33,7 +33,7 @@ from customer_segmentation.schema import CC_GENERAL_FEATURES, sql_name
 FEATURES = [sql_name(c) for c in CC_GENERAL_FEATURES]
 ROWS = 600
 #: Cheap diagnostics where a build does not look at them.
-CHEAP = {"k_selection_bootstrap": 0, "k_selection_max": 4, "k_selection_n_init": 1}
+CHEAP = {"k_selection": {"bootstrap": 0, "max": 4, "n_init": 1}}
 
 
 def read_input(csv: Path) -> pd.DataFrame:
@@ -61,15 +61,19 @@ def low(dbt_runner, tmp_path_factory: pytest.TempPathFactory) -> dict:
     csv = write_customers(tmp_path_factory.mktemp("matrix") / "low.csv", ROWS, seed=7)
     variables = {
         "customers_csv": str(csv),
-        "pca_components": 1,
         "n_clusters": 2,
-        "n_init": 1,
-        "scaling": "minmax",
-        "imputation": "median",
-        "feature_transforms": {"purchases": "log1p"},
-        "outlier_contamination": 0,
-        "surrogate_tree_max_depth": 1,
-        "silhouette_sample_size": 2,
+        "kmeans": {"n_init": 1},
+        "features": {
+            "scaling": "minmax",
+            "imputation": "median",
+            "transforms": {"purchases": "log1p"},
+        },
+        "diagnostics": {
+            "pca_components": 1,
+            "outlier_contamination": 0,
+            "surrogate_tree_max_depth": 1,
+            "silhouette_sample_size": 2,
+        },
         **CHEAP,
     }
     return {"build": dbt_runner(["build"], variables), "csv": csv, "vars": variables}
@@ -142,17 +146,20 @@ def high(dbt_runner, tmp_path_factory: pytest.TempPathFactory) -> dict:
     csv = write_customers(tmp_path_factory.mktemp("matrix") / "high.csv", ROWS, seed=8)
     variables = {
         "customers_csv": str(csv),
-        "feature_set": "engineered",
-        "scaling": "robust",
-        "pca_components": 3,
+        "features": {"set": "engineered", "scaling": "robust"},
         "n_clusters": "auto",
-        "k_selection_min": 2,
-        "k_selection_max": 6,
-        "k_selection_n_init": 1,
-        "k_selection_bootstrap": 2,
-        "k_selection_bootstrap_sample_size": 300,
-        "outlier_contamination": 0.2,
-        "surrogate_tree_max_depth": 10,
+        "k_selection": {
+            "min": 2,
+            "max": 6,
+            "n_init": 1,
+            "bootstrap": 2,
+            "bootstrap_sample_size": 300,
+        },
+        "diagnostics": {
+            "pca_components": 3,
+            "outlier_contamination": 0.2,
+            "surrogate_tree_max_depth": 10,
+        },
     }
     return {"build": dbt_runner(["build"], variables), "csv": csv}
 
@@ -217,9 +224,12 @@ def history(
     }
     plan = [
         ("a", {}),
-        ("a", {"segment_match_max_distance": None}),  # YAML null; `none` see below
-        ("b", {"drift_baseline": "first", "segment_match_max_distance": 0.001}),
-        ("b", {"drift_baseline": MONTHS[1]}),
+        ("a", {"history": {"segment_match_max_distance": None}}),  # YAML null; `none` below
+        (
+            "b",
+            {"drift": {"baseline": "first"}, "history": {"segment_match_max_distance": 0.001}},
+        ),
+        ("b", {"drift": {"baseline": MONTHS[1]}}),
     ]
     run = dbt_database_runner()
     result: dict = {"inputs": inputs, "builds": [], "drift": [], "history": []}
@@ -300,7 +310,7 @@ def test_each_run_labels_every_customer_like_scikit_learn(history) -> None:
 def test_documented_none_for_segment_match_max_distance_is_accepted(dbt_runner) -> None:
     build = dbt_runner(
         ["run", "--select", "stg_cc_general__customers"],
-        {"segment_match_max_distance": "none"},
+        {"history": {"segment_match_max_distance": "none"}},
         check=False,
     )
     assert build.returncode == 0, build.output[-2000:]

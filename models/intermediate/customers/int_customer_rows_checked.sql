@@ -5,7 +5,7 @@
 -- finding reported). Duplicates: among the rows of one customer id that pass every blocking
 -- check, the first in file order is kept; later ones are quarantined as duplicate_customer_id.
 {%- set columns = cc_general_columns() | map(attribute="name") | list %}
-{%- set tolerance = var("purchases_tolerance") | float %}
+{%- set tolerance = setting("validation", "purchases_tolerance") | float %}
 
 with
 

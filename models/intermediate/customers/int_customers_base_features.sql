@@ -8,7 +8,7 @@ with
 
 customers as (
 
-    {% if var("input_format") == "ledger" -%}
+    {% if setting("input_format") == "ledger" -%}
         select * from {{ ref('int_ledger_customer_features') }}
     {%- else -%}
         select * from {{ ref('int_customers_validated') }}

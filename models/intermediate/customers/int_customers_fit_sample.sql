@@ -3,10 +3,10 @@
 -- names. The sample is the customers with the smallest md5(customer_id || seed): deterministic,
 -- independent of row order, and the same on every engine.
 {%- set features = segmentation_features() %}
-{%- set sample_size = var("fit_sample_size") | int %}
+{%- set sample_size = setting("kmeans", "fit_sample_size") | int %}
 {%- if sample_size < 1 and execute %}
     {{ exceptions.raise_compiler_error(
-        "var 'fit_sample_size' must be a positive integer, got '" ~ var("fit_sample_size") ~ "'") }}
+        "var 'kmeans.fit_sample_size' must be an integer >= 1, got '" ~ setting("kmeans", "fit_sample_size") ~ "'") }}
 {%- endif %}
 
 with
@@ -26,7 +26,7 @@ sampled as (
         customer_id
 
     from customers
-    order by md5(concat(customer_id, '-', '{{ var("random_seed") | int }}')), customer_id
+    order by md5(concat(customer_id, '-', '{{ setting("kmeans", "random_seed") | int }}')), customer_id
     limit {{ sample_size }}
 
 ),

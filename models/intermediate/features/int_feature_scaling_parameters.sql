@@ -1,6 +1,6 @@
--- How each model feature becomes the value k-means sees: its transform (var feature_transforms:
--- none | log1p | winsorize, with the winsorizing bounds at var winsorize_quantiles) and its
--- scaling (var scaling), fitted on the imputed, engineered customers:
+-- How each model feature becomes the value k-means sees: its transform (setting features.transforms:
+-- none | log1p | winsorize, with the winsorizing bounds at features.winsorize_quantiles) and its
+-- scaling (features.scaling), fitted on the imputed, engineered customers:
 --   standard: center = mean, scale = population standard deviation (ddof 0, as StandardScaler)
 --   robust:   center = median, scale = interquartile range (as RobustScaler)
 --   minmax:   center = min, scale = max - min (as MinMaxScaler; z lands in [0, 1])
@@ -9,16 +9,16 @@
 -- transformed feature whatever the scaling. Means and standard deviations are two-pass sums
 -- computed exactly (see exact_sum), so the parameters are the same bit for bit on every run.
 {%- set features = segmentation_features() %}
-{%- set scaling = var("scaling") %}
+{%- set scaling = setting("features", "scaling") %}
 {%- if scaling not in ["standard", "robust", "minmax"] %}
     {{ exceptions.raise_compiler_error(
-        "var 'scaling' must be standard, robust or minmax, got '" ~ scaling ~ "'") }}
+        "var 'features.scaling' must be one of 'standard', 'robust', 'minmax', got '" ~ scaling ~ "'") }}
 {%- endif %}
-{%- set quantiles = var("winsorize_quantiles") %}
+{%- set quantiles = setting("features", "winsorize_quantiles") %}
 {%- if quantiles is string or quantiles | length != 2
     or not (0 <= quantiles[0] | float < quantiles[1] | float <= 1) %}
     {{ exceptions.raise_compiler_error(
-        "var 'winsorize_quantiles' must be [low, high] with 0 <= low < high <= 1, got "
+        "var 'features.winsorize_quantiles' must be [low, high] with 0 <= low < high <= 1, got "
         ~ quantiles) }}
 {%- endif %}
 {%- set low_q, high_q = quantiles[0] | float, quantiles[1] | float %}

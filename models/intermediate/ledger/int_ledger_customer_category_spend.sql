@@ -1,12 +1,12 @@
--- Purchase spend per customer spread over the top categories (var ledger_top_categories, by
+-- Purchase spend per customer spread over the top categories (ledger.top_categories, by
 -- overall spend): spend_top_1 is the customer's spend in the category with the most spend
 -- overall, and so on; everything else is spend_other. Columns are named by rank, not by category
 -- text, so data never becomes SQL identifiers; `ledger_categories` maps ranks to names.
-{%- set n_top = var("ledger_top_categories") | int %}
+{%- set n_top = setting("ledger", "top_categories") | int %}
 {%- if n_top < 1 or n_top > 20 %}
     {{ exceptions.raise_compiler_error(
-        "var 'ledger_top_categories' must be an integer 1..20, got '"
-        ~ var("ledger_top_categories") ~ "'") }}
+        "var 'ledger.top_categories' must be an integer between 1 and 20, got '"
+        ~ setting("ledger", "top_categories") ~ "'") }}
 {%- endif %}
 
 with

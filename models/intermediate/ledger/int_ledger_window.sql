@@ -2,7 +2,7 @@
 -- ledger_as_of when set, else the day after the last valid transaction in the file. A file
 -- without one valid timestamp stops the build here, naming the file and an offending value.
 {%- set window = ledger_window() %}
-{%- set path = var("transactions_csv") | string | replace("'", "''") %}
+{%- set path = setting("transactions_csv") | string | replace("'", "''") %}
 
 with
 

@@ -1,7 +1,7 @@
 -- Ledger input only: one row per customer with their segment and everything derived from the
 -- transactions: RFM values and scores, monthly spend, category diversity and spend in the top
 -- categories (see ledger_categories for the category behind each spend_top_N).
-{%- set n_top = var("ledger_top_categories") | int %}
+{%- set n_top = setting("ledger", "top_categories") | int %}
 
 with
 

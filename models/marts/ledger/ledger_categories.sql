@@ -1,6 +1,6 @@
 -- Ledger input only: every purchase category with its overall spend and rank, and the
 -- customer_ledger_features column its spend lands in.
-{%- set n_top = var("ledger_top_categories") | int %}
+{%- set n_top = setting("ledger", "top_categories") | int %}
 
 with
 

@@ -13,7 +13,7 @@
 {#- `previous` / `first` look only at runs of this run's input lineage (a new data set starts
     its own baseline; docs/decisions/012-switching-data-sets.md); a pinned run time is taken
     as given. Rows stored before lineages existed count as `default`. #}
-{%- set baseline_choice = var("drift_baseline", "previous") | string | trim %}
+{%- set baseline_choice = setting("drift", "baseline") | string | trim %}
 {%- set same_lineage = baseline_choice in ["previous", "first"] %}
 
 with
@@ -189,8 +189,8 @@ final as (
         cast(
             case
                 when psi_by_feature.psi is null then 'no_baseline'
-                when psi_by_feature.psi >= {{ var("drift_psi_alert") }} then 'alert'
-                when psi_by_feature.psi >= {{ var("drift_psi_warn") }} then 'warn'
+                when psi_by_feature.psi >= {{ setting("drift", "psi_alert") }} then 'alert'
+                when psi_by_feature.psi >= {{ setting("drift", "psi_warn") }} then 'warn'
                 else 'ok'
             end as string
         ) as drift_status,

@@ -9,7 +9,7 @@
 {%- set delivered = base_feature_columns() %}
 {#- The two plot axes pc1, pc2 (the contract fixes the columns): pc2 is NULL when var
     pca_components is 1; further components are in ml_customer_scores (pc3..pcN). -#}
-{%- set n_components = var("pca_components") | int %}
+{%- set n_components = setting("diagnostics", "pca_components") | int %}
 
 with
 

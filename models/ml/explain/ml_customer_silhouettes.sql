@@ -5,11 +5,11 @@
 -- silhouette = (b - a) / max(a, b) (scikit-learn's silhouette_samples on the sample): 0 when
 -- the customer is alone in its segment within the sample or a = b = 0, NULL with one segment.
 {%- set features = segmentation_features() %}
-{%- set sample_size = var("silhouette_sample_size") | int %}
+{%- set sample_size = setting("diagnostics", "silhouette_sample_size") | int %}
 {%- if sample_size < 2 %}
     {{ exceptions.raise_compiler_error(
-        "var 'silhouette_sample_size' must be an integer >= 2, got '"
-        ~ var("silhouette_sample_size") ~ "'") }}
+        "var 'diagnostics.silhouette_sample_size' must be an integer >= 2, got '"
+        ~ setting("diagnostics", "silhouette_sample_size") ~ "'") }}
 {%- endif %}
 
 with
@@ -29,7 +29,7 @@ sampled_customers as (
             z_{{ feature }},
         {% endfor %}
         segment_id,
-        md5(concat(customer_id, '-', '{{ var("random_seed") | int }}')) as sample_key
+        md5(concat(customer_id, '-', '{{ setting("kmeans", "random_seed") | int }}')) as sample_key
 
     from scores
     order by sample_key, customer_id

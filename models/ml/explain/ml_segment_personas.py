@@ -2,13 +2,12 @@
 
 from customer_segmentation.frames import to_engine, to_pandas
 from customer_segmentation.personas import name_segments
+from customer_segmentation.settings import Settings
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    requested_catalogue = dbt.config.get("persona_catalogue")
-    min_score = dbt.config.get("min_score")
-    min_deviation = dbt.config.get("min_deviation")
+    personas = Settings.from_json(dbt.config.get("settings")).personas
     centroids = to_pandas(dbt.ref("ml_segment_centroids"))
     named = name_segments(
         feature_means=to_pandas(dbt.ref("ml_segment_feature_means")),
@@ -17,8 +16,8 @@ def model(dbt, session):
         conditions=to_pandas(dbt.ref("persona_conditions")),
         separation=to_pandas(dbt.ref("ml_segment_separation")),
         fitted_features=set(centroids["feature_name"]),
-        requested_catalogue=str(requested_catalogue),
-        min_score=float(min_score),
-        min_deviation=float(min_deviation),
+        requested_catalogue=personas.catalogue,
+        min_score=personas.min_score,
+        min_deviation=personas.min_deviation,
     )
     return to_engine(named, session)

@@ -26,7 +26,7 @@ final as (
         ) as case_expression,
         cast(count(*) as bigint) as n_leaves,
         cast(max(depth) as bigint) as tree_depth,
-        {{ var("surrogate_tree_max_depth") | int }} as max_depth,
+        {{ setting("diagnostics", "surrogate_tree_max_depth") | int }} as max_depth,
         cast(sum(n_training_customers) as bigint) as n_training_customers,
         cast(sum(n_training_agreeing) as double) / sum(n_training_customers) as training_fidelity
 

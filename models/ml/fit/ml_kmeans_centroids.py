@@ -1,37 +1,36 @@
 """Fit k-means with the chosen k (ml_k_selection); one row per segment and feature (z-space).
 
 On every engine the fit sample is brought to this process and fitted by the python/ package
-(scikit-learn). On Spark, var `fit_engine: mllib` fits pyspark.ml KMeans on the cluster instead
-(docs/spark.md).
+(scikit-learn). On Spark, setting `kmeans.fit_engine: mllib` fits pyspark.ml KMeans on the
+cluster instead (docs/spark.md).
 """
 
 from customer_segmentation.clustering import fit_kmeans
 from customer_segmentation.frames import is_spark, to_engine, to_pandas
 from customer_segmentation.model_selection import chosen_k
 from customer_segmentation.progress import Progress
+from customer_segmentation.settings import Settings
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    random_seed = dbt.config.get("random_seed")
-    n_init = dbt.config.get("n_init")
-    fit_engine = dbt.config.get("fit_engine")
+    kmeans = Settings.from_json(dbt.config.get("settings")).kmeans
     k_selection = to_pandas(dbt.ref("ml_k_selection"))
-    if fit_engine == "mllib" and is_spark(session):
+    if kmeans.fit_engine == "mllib" and is_spark(session):
         from customer_segmentation.spark_fit import fit_kmeans_mllib
 
         sample = dbt.ref("int_customers_fit_sample")
         n_clusters = chosen_k(k_selection)
         with Progress(f"pyspark.ml k-means k={n_clusters}"):
-            centroids = fit_kmeans_mllib(sample, n_clusters, int(random_seed), int(n_init))
+            centroids = fit_kmeans_mllib(sample, n_clusters, kmeans.random_seed, kmeans.n_init)
         return to_engine(centroids, session)
     sample = to_pandas(dbt.ref("int_customers_fit_sample"))
     if sample.empty:  # `dbt run --empty`: no k was evaluated
-        return to_engine(fit_kmeans(sample, n_clusters=1, random_seed=int(random_seed)), session)
+        return to_engine(fit_kmeans(sample, n_clusters=1, random_seed=kmeans.random_seed), session)
     n_clusters = chosen_k(k_selection)
-    task = f"k-means k={n_clusters}, n_init={n_init} on {len(sample):,} customers"
+    task = f"k-means k={n_clusters}, n_init={kmeans.n_init} on {len(sample):,} customers"
     with Progress(task):
         centroids = fit_kmeans(
-            sample, n_clusters=n_clusters, random_seed=int(random_seed), n_init=int(n_init)
+            sample, n_clusters=n_clusters, random_seed=kmeans.random_seed, n_init=kmeans.n_init
         )
     return to_engine(centroids, session)

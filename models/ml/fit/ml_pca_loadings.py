@@ -3,12 +3,13 @@
 from customer_segmentation.clustering import fit_pca
 from customer_segmentation.frames import to_engine, to_pandas
 from customer_segmentation.progress import Progress
+from customer_segmentation.settings import Settings
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    n_components = dbt.config.get("n_components")
+    n_components = Settings.from_json(dbt.config.get("settings")).diagnostics.pca_components
     sample = to_pandas(dbt.ref("int_customers_fit_sample"))
     with Progress(f"PCA ({n_components} components) on {len(sample):,} customers"):
-        loadings = fit_pca(sample, n_components=int(n_components))
+        loadings = fit_pca(sample, n_components=n_components)
     return to_engine(loadings, session)

@@ -2,11 +2,11 @@
 -- threshold, the segment's (1 - outlier_contamination) quantile of distance to the centroid.
 -- A customer farther than the threshold is an outlier (customer_segments.is_outlier), the
 -- k-means anomaly rule of BigQuery ML's DETECT_ANOMALIES with `contamination`, per segment.
-{%- set contamination = var("outlier_contamination") | float %}
+{%- set contamination = setting("diagnostics", "outlier_contamination") | float %}
 {%- if not (0 <= contamination < 1) %}
     {{ exceptions.raise_compiler_error(
-        "var 'outlier_contamination' must be a number in [0, 1), got '"
-        ~ var("outlier_contamination") ~ "'") }}
+        "var 'diagnostics.outlier_contamination' must be a number in [0, 1), got '"
+        ~ setting("diagnostics", "outlier_contamination") ~ "'") }}
 {%- endif %}
 
 with

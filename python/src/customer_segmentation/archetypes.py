@@ -44,7 +44,7 @@ _TENURE = (7, 12)
 
 def _hamming_codewords() -> list[tuple[int, ...]]:
     """The 16 codewords of Hamming(7,4) (minimum distance 3), ordered by data bits."""
-    words = []
+    words: list[tuple[int, ...]] = []
     for d1, d2, d3, d4 in itertools.product((0, 1), repeat=4):
         p1, p2, p3 = (d1 ^ d2 ^ d4), (d1 ^ d3 ^ d4), (d2 ^ d3 ^ d4)
         words.append((p1, p2, d1, p3, d2, d3, d4))

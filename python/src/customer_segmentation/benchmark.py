@@ -143,13 +143,14 @@ def adjusted_rand_index(contingency: np.ndarray) -> float:
         raise ValueError("contingency must be a 2-d table of non-negative counts")
     n = table.sum()
 
-    def pairs(x: np.ndarray | float) -> np.ndarray | float:
-        return x * (x - 1) / 2
+    def pairs(x: np.ndarray) -> np.ndarray:
+        result: np.ndarray = x * (x - 1) / 2
+        return result
 
     sum_cells = float(pairs(table).sum())
     sum_rows = float(pairs(table.sum(axis=1)).sum())
     sum_columns = float(pairs(table.sum(axis=0)).sum())
-    total = float(pairs(n))
+    total = float(n * (n - 1) / 2)
     if total == 0:
         return 1.0
     expected = sum_rows * sum_columns / total

@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -112,7 +113,7 @@ def lock_message(path: str, error: str) -> str | None:
     )
 
 
-def check_warehouse_unlocked(path: str, config: dict[str, object] | None = None) -> None:
+def check_warehouse_unlocked(path: str, config: dict[str, Any] | None = None) -> None:
     """Raise :class:`WarehouseLockedError` with one clear line when another process holds the
     DuckDB file ``path``; do nothing when it is free, missing or in memory."""
     if not path or path == ":memory:" or not Path(path).exists():

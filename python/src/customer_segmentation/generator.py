@@ -77,7 +77,8 @@ ARCHETYPE_NAMES: tuple[str, ...] = tuple(a.name for a in ARCHETYPES)
 
 
 def _lognormal(rng: np.random.Generator, median: np.ndarray, sigma: float) -> np.ndarray:
-    return median * np.exp(sigma * rng.standard_normal(median.shape[0]))
+    result: np.ndarray = median * np.exp(sigma * rng.standard_normal(median.shape[0]))
+    return result
 
 
 def _generate_chunk(first_row: int, n_rows: int, seed: int, chunk_index: int) -> pd.DataFrame:

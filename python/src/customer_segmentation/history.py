@@ -80,8 +80,8 @@ def _empty(columns: Mapping[str, str]) -> pd.DataFrame:
 
 
 def parse_max_distance(value: object) -> float | None:
-    """The var ``segment_match_max_distance`` as handed over by dbt config (often a string):
-    a positive number, or none/null/empty for "always match" (no distance limit)."""
+    """The setting ``history.segment_match_max_distance`` (from dbt, possibly a string): a
+    positive number, or none/null/empty for "always match" (no distance limit)."""
     if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null")):
         return None
     try:
@@ -90,7 +90,8 @@ def parse_max_distance(value: object) -> float | None:
         number = float("nan")
     if isinstance(value, bool) or not number > 0 or not np.isfinite(number):
         raise HistoryError(
-            f"var 'segment_match_max_distance' must be a positive number or none, got {value!r}"
+            "var 'history.segment_match_max_distance' must be a positive number or none, "
+            f"got {value!r}"
         )
     return number
 

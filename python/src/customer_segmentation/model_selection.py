@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,7 +56,7 @@ K_SELECTION_COLUMNS = {
     "disagree": "bool",
 }
 
-#: Defaults of the dbt vars k_selection_min_elbow_strength and k_selection_stability_tolerance
+#: Defaults of the settings k_selection.min_elbow_strength and k_selection.stability_tolerance
 #: (measured largest chord distances, k = 1..10: 4 separated blobs 0.47, 4 Hamming archetypes
 #: 0.34, CC GENERAL 0.20, uniform noise in 4 / 17 dimensions 0.21 / 0.13).
 DEFAULT_MIN_ELBOW_STRENGTH = 0.25
@@ -131,7 +132,7 @@ def calinski_harabasz(matrix: np.ndarray, labels: np.ndarray) -> float:
         within += float(((points - center) ** 2).sum())
     if within == 0.0:
         return 1.0
-    return between * (n - k) / (within * (k - 1))
+    return float(between * (n - k) / (within * (k - 1)))
 
 
 def sampled_silhouette(
@@ -206,14 +207,14 @@ def too_few_customers_message(n_customers: int, k_max: int) -> str:
     """The error for a fit sample smaller than the largest k to fit, naming the settings."""
     largest = n_customers - 1
     fix = (
-        f"lower k_selection_max (and n_clusters) to at most {largest}, e.g. "
-        f"--vars '{{k_selection_max: {largest}}}', or supply more customers"
+        f"lower k_selection.max (and n_clusters) to at most {largest}, e.g. "
+        f"--vars '{{k_selection: {{max: {largest}}}}}', or supply more customers"
         if largest >= 2
         else "supply more customers"
     )
     return (
         f"only {n_customers} customers to fit but the k range goes up to {k_max} "
-        "(vars k_selection_min..k_selection_max, and n_clusters when fixed): k-means needs "
+        "(vars k_selection.min..k_selection.max, and n_clusters when fixed): k-means needs "
         f"more customers than clusters; {fix}"
     )
 
@@ -241,13 +242,15 @@ def sweep_k(
     ``min_segment_share`` is the share of the rows in the fit's smallest cluster.
     """
     if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, int | np.integer):
-        raise ModelInputError(f"k_selection_bootstrap must be an integer >= 0, got {n_bootstrap!r}")
+        raise ModelInputError(f"k_selection.bootstrap must be an integer >= 0, got {n_bootstrap!r}")
     if n_bootstrap < 0:
-        raise ModelInputError(f"k_selection_bootstrap must be an integer >= 0, got {n_bootstrap!r}")
+        raise ModelInputError(f"k_selection.bootstrap must be an integer >= 0, got {n_bootstrap!r}")
     n_init = _positive_int(n_init, "n_init")
-    silhouette_sample_size = _positive_int(silhouette_sample_size, "silhouette_sample_size")
+    silhouette_sample_size = _positive_int(
+        silhouette_sample_size, "diagnostics.silhouette_sample_size"
+    )
     if silhouette_sample_size < 2:
-        raise ModelInputError("silhouette_sample_size must be at least 2")
+        raise ModelInputError("diagnostics.silhouette_sample_size must be at least 2")
     k_values = sorted({_positive_int(k, "k") for k in k_values})
     if not k_values:
         raise ModelInputError("no k to evaluate: the k range is empty")
@@ -303,7 +306,8 @@ def chord_distances(k: np.ndarray, wcss: np.ndarray) -> np.ndarray:
     x = (k - k[0]) / (k[-1] - k[0])
     y = (wcss - wcss[-1]) / (wcss[0] - wcss[-1])
     # chord from (0, 1) to (1, 0): x + y - 1 = 0
-    return np.abs(x + y - 1.0) / math.sqrt(2.0)
+    strength: np.ndarray = np.abs(x + y - 1.0) / math.sqrt(2.0)
+    return strength
 
 
 def _criterion_k(k: pd.Series, score: pd.Series, tolerance: float, prefer_larger: bool) -> object:
@@ -373,8 +377,8 @@ def choose_k(
             f"silhouette tolerance must be a number >= 0, got {silhouette_tolerance!r}"
         )
     for name, value in (
-        ("k_selection_min_elbow_strength", min_elbow_strength),
-        ("k_selection_stability_tolerance", stability_tolerance),
+        ("k_selection.min_elbow_strength", min_elbow_strength),
+        ("k_selection.stability_tolerance", stability_tolerance),
     ):
         if not math.isfinite(value) or value < 0:
             raise ModelInputError(f"{name} must be a number >= 0, got {value!r}")
@@ -402,11 +406,12 @@ def choose_k(
         result["k"], result["stability"], stability_tolerance, prefer_larger=True
     )
     result["no_elbow"] = not strength >= min_elbow_strength
-    pointed = {
-        int(value)
-        for value in (knee, result["silhouette_k"].iloc[0], result["stability_k"].iloc[0])
-        if value is not pd.NA
-    }
+    candidates: tuple[Any, ...] = (
+        knee,
+        result["silhouette_k"].iloc[0],
+        result["stability_k"].iloc[0],
+    )
+    pointed = {int(value) for value in candidates if value is not pd.NA}
     result["disagree"] = len(pointed) > 1
     if n_clusters is not None:
         if n_clusters not in set(result["k"]):
@@ -448,7 +453,7 @@ def selection_messages(k_selection: pd.DataFrame) -> list[tuple[str, str]]:
     chosen = chosen_k(k_selection)
     rule = str(first["selection_rule"])
 
-    def show(value: object) -> str:
+    def show(value: Any) -> str:
         return "-" if value is pd.NA or pd.isna(value) else str(int(value))
 
     criteria = (
@@ -463,7 +468,7 @@ def selection_messages(k_selection: pd.DataFrame) -> list[tuple[str, str]]:
                     "warn",
                     f"k selection: the criteria disagree ({criteria}); n_clusters=auto chose "
                     f"k={chosen} by its rule ({rule}: the elbow unless its silhouette is more "
-                    "than k_selection_silhouette_tolerance below the best; stability is "
+                    "than k_selection.silhouette_tolerance below the best; stability is "
                     "reported, not decisive). Check k_selection and consider fixing n_clusters.",
                 )
             )
@@ -482,7 +487,7 @@ def selection_messages(k_selection: pd.DataFrame) -> list[tuple[str, str]]:
             (
                 "warn",
                 f"k selection: the WCSS curve has no clear elbow (largest chord distance "
-                f"{shown} < k_selection_min_elbow_strength); the elbow k is weak evidence.",
+                f"{shown} < k_selection.min_elbow_strength); the elbow k is weak evidence.",
             )
         )
     return messages
@@ -516,16 +521,16 @@ def select_k(
     an empty table.
     """
     fixed = parse_n_clusters(n_clusters)
-    k_min = _positive_int(k_min, "k_selection_min")
-    k_max = _positive_int(k_max, "k_selection_max")
+    k_min = _positive_int(k_min, "k_selection.min")
+    k_max = _positive_int(k_max, "k_selection.max")
     if k_max < k_min:
         raise ModelInputError(
-            f"k_selection_max ({k_max}) is smaller than k_selection_min ({k_min})"
+            f"k_selection.max ({k_max}) is smaller than k_selection.min ({k_min})"
         )
     if len(features) == 0:  # `dbt run --empty`
         return _empty(K_SELECTION_COLUMNS)
     if sweep_sample_size is not None:
-        sweep_sample_size = _positive_int(sweep_sample_size, "k_selection_sample_size")
+        sweep_sample_size = _positive_int(sweep_sample_size, "k_selection.sample_size")
         if len(features) > sweep_sample_size:
             if ID_COLUMN in features.columns:
                 features = features.sort_values(ID_COLUMN, kind="stable")

@@ -182,13 +182,14 @@ def parse_conditions(frame: pd.DataFrame) -> list[Condition]:
 
 
 def _ratio(means: Mapping[str, float], condition: Condition) -> float | None:
-    values = [means.get(feature) for feature in condition.features]
-    if any(v is None or math.isnan(v) for v in values):
+    found = [means.get(feature) for feature in condition.features]
+    values = [float(v) for v in found if v is not None]
+    if len(values) < len(found) or any(math.isnan(v) for v in values):
         return None
-    numerator = float(values[0])  # type: ignore[arg-type]
+    numerator = values[0]
     if not condition.denominator:
         return numerator
-    denominator = sum(float(v) for v in values[1:])  # type: ignore[arg-type]
+    denominator = sum(values[1:])
     return None if denominator == 0 else numerator / denominator
 
 
@@ -219,7 +220,7 @@ def choose_catalogue(
     """
     if requested != "auto" and requested not in CATALOGUES:
         raise PersonaConfigError(
-            f"var 'persona_catalogue' must be auto, {', '.join(CATALOGUES)}; got '{requested}'"
+            f"var 'personas.catalogue' must be auto, {', '.join(CATALOGUES)}; got '{requested}'"
         )
     if requested != "auto":
         return requested

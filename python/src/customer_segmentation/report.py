@@ -272,7 +272,8 @@ def load_report_data(
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return json.loads(frame.to_json(orient="records"))
+    records: list[dict[str, Any]] = json.loads(frame.to_json(orient="records"))
+    return records
 
 
 def _change(data: ReportData, segment_id: int) -> float | None:
@@ -517,7 +518,9 @@ def render_report(data: ReportData, title: str = "Customer segments") -> str:
     )
 
 
-def write_report(database: str | Path, out: str | Path, max_points: int = DEFAULT_SCATTER_POINTS):
+def write_report(
+    database: str | Path, out: str | Path, max_points: int = DEFAULT_SCATTER_POINTS
+) -> Path:
     """Read the marts from ``database`` (read-only) and write the report to ``out``."""
     database = Path(database)
     if not database.is_file():

@@ -89,7 +89,7 @@ def register_session_submission() -> None:
     executed with ``spark`` bound to the active session, which is what a Databricks notebook
     gives it. The helper becomes the default submission method of the adapter.
     """
-    from dbt.adapters.base import PythonJobHelper
+    from dbt.adapters.base.impl import PythonJobHelper
     from dbt.adapters.spark.impl import SparkAdapter
 
     class SessionPythonJobHelper(PythonJobHelper):

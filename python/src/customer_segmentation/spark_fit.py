@@ -44,6 +44,7 @@ def fit_kmeans_mllib(
         if model is None or candidate.summary.trainingCost < model.summary.trainingCost:
             model = candidate
     assembled.unpersist()
+    assert model is not None  # n_init >= 1 fits
     centers = np.asarray([np.asarray(center) for center in model.clusterCenters()])
     summary = model.summary
     sizes = np.asarray(summary.clusterSizes, dtype=np.int64)
