@@ -26,7 +26,9 @@ sampled as (
         customer_id
 
     from customers
-    order by md5(concat(customer_id, '-', '{{ setting("kmeans", "random_seed") | int }}')), customer_id
+    order by
+        md5(concat(customer_id, '-', '{{ setting("kmeans", "random_seed") | int }}')),
+        customer_id
     limit {{ sample_size }}
 
 ),

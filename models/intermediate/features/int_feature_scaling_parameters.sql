@@ -1,5 +1,6 @@
--- How each model feature becomes the value k-means sees: its transform (setting features.transforms:
--- none | log1p | winsorize, with the winsorizing bounds at features.winsorize_quantiles) and its
+-- How each model feature becomes the value k-means sees: its transform (setting
+-- features.transforms: none | log1p | winsorize, with the winsorizing bounds at
+-- features.winsorize_quantiles) and its
 -- scaling (features.scaling), fitted on the imputed, engineered customers:
 --   standard: center = mean, scale = population standard deviation (ddof 0, as StandardScaler)
 --   robust:   center = median, scale = interquartile range (as RobustScaler)
