@@ -336,3 +336,29 @@ def test_criteria_disagreement_is_flagged_and_worded() -> None:
     assert choose_k(sweep, None, min_elbow_strength=0.9)["no_elbow"].all()
     with pytest.raises(ModelInputError, match="k_selection_min_elbow_strength must be"):
         choose_k(sweep, None, min_elbow_strength=-1.0)
+
+
+@pytest.mark.parametrize(
+    ("frame", "n_clusters"),
+    [(blobs(4), "auto"), (blobs(3, spread=2.5, seed=4), "3"), (uniform_noise(5), "auto")],
+)
+def test_every_k_selection_table_keeps_its_invariants(frame: pd.DataFrame, n_clusters: str) -> None:
+    """The row invariants the `k_selection` mart used to re-check with data tests on every build
+    (moved here: they are properties of select_k, not of the data)."""
+    table = select_k(frame, n_clusters, 1, 6, random_seed=1, n_init=2, n_bootstrap=2)
+    assert table["k"].is_unique and table["is_chosen"].sum() == 1
+    k1 = table[table["k"] == 1].iloc[0]
+    assert math.isnan(k1["silhouette"]) and math.isnan(k1["davies_bouldin"])
+    assert math.isnan(k1["calinski_harabasz"])
+    rest = table[table["k"] > 1]
+    assert rest[["silhouette", "davies_bouldin", "calinski_harabasz"]].notna().all().all()
+    stability = table["stability"].dropna()
+    assert ((stability >= -1) & (stability <= 1)).all()
+    assert (
+        (table["min_segment_share"] >= 0) & (table["min_segment_share"] <= 1 / table["k"] + 1e-12)
+    ).all()
+    knee, silhouette, stable = (
+        table[c].astype("Int64") for c in ("knee_k", "silhouette_k", "stability_k")
+    )
+    disagree = ((knee != silhouette) | (knee != stable) | (silhouette != stable)).fillna(False)
+    assert (table["disagree"].astype(bool) == disagree.astype(bool)).all()
