@@ -130,6 +130,9 @@ def test_greedy_assignment_and_names_from_data() -> None:
     assert named.loc[1, "persona_score"] == pytest.approx((2 * 0.8 - 0.5 * 0.0) / 2.5)
     assert named.loc[1, "description"].startswith("Summary B. In numbers: y 0.80 (average 0.00).")
     assert named["conditions_checked"].to_dict() == {1: 1, 2: 1, 3: 0, 4: 0}
+    total = sum(TOY_SIZES.values())
+    shares = {segment_id: size / total for segment_id, size in TOY_SIZES.items()}
+    assert named["share_of_customers"].to_dict() == pytest.approx(shares, abs=0.0)
 
 
 def test_a_failed_condition_hands_the_segment_to_the_next_persona() -> None:

@@ -26,7 +26,7 @@ from customer_segmentation.schema import CC_GENERAL_COLUMNS, sql_name
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SAMPLE = PROJECT_DIR / "seeds" / "sample_customers.csv"
 SHIFTED = "payments"
-PSI_EPSILON = 1e-4  # models/marts/feature_drift.sql
+PSI_EPSILON = 1e-4  # models/marts/monitoring/feature_drift.sql
 MONTHS = {"jan": "2026-01-31", "feb": "2026-02-28", "mar": "2026-03-31"}
 FEB_WARN_PP = 0.01
 

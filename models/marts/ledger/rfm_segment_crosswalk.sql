@@ -17,7 +17,7 @@ ledger_customers as (
 
 personas as (
 
-    select * from {{ ref('segment_personas') }}
+    select * from {{ ref('ml_segment_personas') }}
 
 ),
 

@@ -375,6 +375,7 @@ def name_segments(
         "persona_catalogue",
         "persona_score",
         "n_customers",
+        "share_of_customers",
         "conditions_checked",
         "quality",
         "quality_note",
@@ -382,7 +383,7 @@ def name_segments(
     ]
     if feature_means.empty:  # `dbt run --empty`: typed, no rows
         dtypes = {"segment_id": "int64", "persona_score": "Float64", "n_customers": "int64"}
-        dtypes["conditions_checked"] = "int64"
+        dtypes.update(conditions_checked="int64", share_of_customers="float64")
         return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "str")) for c in columns})
     unknown = set(rules["persona_name"]) - set(catalogue["persona_name"])
     unknown |= set(conditions["persona_name"]) - set(catalogue["persona_name"])
@@ -479,6 +480,7 @@ def name_segments(
                 chosen,
                 score,
                 int(sizes.loc[sid]),
+                float("nan"),  # share_of_customers, below
                 len(checked),
                 word,
                 quality_sentence(word, silhouette, ratio),
@@ -490,6 +492,7 @@ def name_segments(
     frame["persona_score"] = frame["persona_score"].astype("Float64")
     frame["segment_id"] = frame["segment_id"].astype("int64")
     frame["n_customers"] = frame["n_customers"].astype("int64")
+    frame["share_of_customers"] = frame["n_customers"] / frame["n_customers"].sum()
     frame["conditions_checked"] = frame["conditions_checked"].astype("int64")
     return frame
 

@@ -1,0 +1,131 @@
+-- The migration matrix between every pair of consecutive fit runs: how many customers went from
+-- each segment (at the previous run) to each segment (at the run), and the share of the
+-- from-segment that took this path. Customers only in the later run come from NULL
+-- (transition_type 'new'); customers only in the earlier run go to NULL ('left').
+-- Incremental (DuckDB): only pairs of consecutive runs not written yet are read.
+
+with
+
+memberships as (
+
+    select * from {{ ref('customer_segment_memberships') }}
+
+),
+
+run_sequence as (
+
+    select * from {{ ref('ml_fit_run_sequence') }}
+
+),
+
+run_pairs as (
+
+    select
+        previous_run_id,
+        previous_run_at,
+        run_id,
+        run_at
+
+    from run_sequence
+    where
+        previous_run_id is not null
+    {% if is_incremental() %}
+        and not exists (
+            select 1
+            from {{ this }} as written
+            where
+                written.run_id = run_sequence.run_id
+                and written.previous_run_id = run_sequence.previous_run_id
+        )
+    {% endif %}
+
+),
+
+before_members as (
+
+    select
+        run_pairs.run_id,
+        memberships.customer_id,
+        memberships.segment_id,
+        memberships.segment_name
+
+    from run_pairs
+    inner join memberships
+        on run_pairs.previous_run_id = memberships.run_id
+
+),
+
+after_members as (
+
+    select
+        run_pairs.run_id,
+        memberships.customer_id,
+        memberships.segment_id,
+        memberships.segment_name
+
+    from run_pairs
+    inner join memberships
+        on run_pairs.run_id = memberships.run_id
+
+),
+
+paired as (
+
+    select
+        coalesce(after_members.run_id, before_members.run_id) as run_id,
+        before_members.segment_id as from_segment_id,
+        before_members.segment_name as from_segment_name,
+        after_members.segment_id as to_segment_id,
+        after_members.segment_name as to_segment_name
+
+    from before_members
+    full outer join after_members
+        on
+            before_members.run_id = after_members.run_id
+            and before_members.customer_id = after_members.customer_id
+
+),
+
+counted as (
+
+    select
+        run_id,
+        from_segment_id,
+        from_segment_name,
+        to_segment_id,
+        to_segment_name,
+        count(*) as n_customers
+
+    from paired
+    group by all
+
+),
+
+final as (
+
+    select
+        run_pairs.previous_run_id,
+        run_pairs.previous_run_at,
+        run_pairs.run_id,
+        run_pairs.run_at,
+        counted.from_segment_id,
+        counted.from_segment_name,
+        counted.to_segment_id,
+        counted.to_segment_name,
+        {{ transition_type("counted.from_segment_id", "counted.to_segment_id") }}
+            as transition_type,
+        counted.n_customers,
+        cast(counted.n_customers as double) / sum(counted.n_customers) over (
+            partition by counted.run_id, counted.from_segment_id
+        ) as share_of_from_segment,
+        cast(counted.n_customers as double) / sum(counted.n_customers) over (
+            partition by counted.run_id
+        ) as share_of_customers
+
+    from counted
+    inner join run_pairs
+        on counted.run_id = run_pairs.run_id
+
+)
+
+select * from final

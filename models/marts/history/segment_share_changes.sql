@@ -1,0 +1,179 @@
+-- How each segment's share of the customers changed since the previous fit run: one row per
+-- segment present at the latest run or the run before it, with both shares and the change in
+-- percentage points (current - previous) * 100. A segment that did not exist at one of the two
+-- runs has share 0 there (is_new_segment / is_retired_segment). On the first run there is no
+-- previous run: previous columns and the change are NULL.
+
+with
+
+all_memberships as (
+
+    select * from {{ ref('customer_segment_memberships') }}
+
+),
+
+run_sequence as (
+
+    select * from {{ ref('ml_fit_run_sequence') }}
+
+),
+
+latest_run_pair as (
+
+    select
+        run_id,
+        previous_run_id
+
+    from run_sequence
+    where is_latest_run
+
+),
+
+-- only the latest run and the one before it are read, whatever the length of the history
+memberships as (
+
+    select all_memberships.*
+
+    from all_memberships
+    inner join latest_run_pair
+        on
+            all_memberships.run_id = latest_run_pair.run_id
+            or all_memberships.run_id = latest_run_pair.previous_run_id
+
+),
+
+runs as (
+
+    select distinct
+        run_id,
+        run_at,
+        run_sequence
+
+    from memberships
+
+),
+
+latest_run as (
+
+    select max(run_sequence) as run_sequence
+    from runs
+
+),
+
+current_run as (
+
+    select runs.*
+
+    from runs
+    inner join latest_run
+        on runs.run_sequence = latest_run.run_sequence
+
+),
+
+previous_run as (
+
+    select runs.*
+
+    from runs
+    inner join latest_run
+        on runs.run_sequence = latest_run.run_sequence - 1
+
+),
+
+current_counts as (
+
+    select
+        memberships.segment_id,
+        memberships.segment_name,
+        count(*) as n_customers
+
+    from memberships
+    inner join current_run
+        on memberships.run_sequence = current_run.run_sequence
+    group by memberships.segment_id, memberships.segment_name
+
+),
+
+previous_counts as (
+
+    select
+        memberships.segment_id,
+        memberships.segment_name,
+        count(*) as n_customers
+
+    from memberships
+    inner join previous_run
+        on memberships.run_sequence = previous_run.run_sequence
+    group by memberships.segment_id, memberships.segment_name
+
+),
+
+totals as (
+
+    select
+        (select sum(n_customers) from current_counts) as n_current_customers,
+        (select sum(n_customers) from previous_counts) as n_previous_customers
+
+),
+
+paired as (
+
+    select
+        coalesce(current_counts.segment_id, previous_counts.segment_id) as segment_id,
+        coalesce(current_counts.segment_name, previous_counts.segment_name) as segment_name,
+        previous_counts.n_customers as previous_n_customers,
+        current_counts.n_customers as current_n_customers,
+        previous_counts.segment_id is null as is_new_segment,
+        current_counts.segment_id is null as is_retired_segment
+
+    from current_counts
+    full outer join previous_counts
+        on current_counts.segment_id = previous_counts.segment_id
+
+),
+
+shares as (
+
+    select
+        paired.*,
+        case
+            when totals.n_previous_customers > 0
+                then
+                    cast(coalesce(paired.previous_n_customers, 0) as double)
+                    / totals.n_previous_customers
+        end as previous_share,
+        cast(coalesce(paired.current_n_customers, 0) as double) / totals.n_current_customers
+            as current_share
+
+    from paired
+    cross join totals
+
+),
+
+final as (
+
+    select
+        current_run.run_id,
+        current_run.run_at,
+        previous_run.run_id as previous_run_id,
+        previous_run.run_at as previous_run_at,
+        shares.segment_id,
+        shares.segment_name,
+        case
+            when previous_run.run_id is not null then coalesce(shares.previous_n_customers, 0)
+        end as previous_n_customers,
+        coalesce(shares.current_n_customers, 0) as current_n_customers,
+        shares.previous_share,
+        shares.current_share,
+        (shares.current_share - shares.previous_share) * 100 as share_change_pp,
+        shares.is_new_segment and previous_run.run_id is not null as is_new_segment,
+        shares.is_retired_segment
+
+    from shares
+    cross join current_run
+    left join previous_run
+        on 1 = 1
+
+)
+
+select * from final

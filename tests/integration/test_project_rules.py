@@ -1,0 +1,269 @@
+"""The project's conventions as code (issue 17), in the spirit of dbt-project-evaluator (which
+cannot be installed here): checked on `target/manifest.json` of a parse with the default vars
+(CC GENERAL input) and one with `input_format: ledger`, so every model is seen enabled once.
+
+A rule that has a justified exception lists it below with its reason; anything else fails with
+the model's file and what to change. docs/contributing.md explains the layout these rules keep.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DBT = Path(sys.executable).with_name("dbt")
+
+#: Layer folder -> the prefix its model names carry ("" = marts: plain business names).
+LAYER_PREFIXES = {"staging": "stg_", "intermediate": "int_", "ml": "ml_", "marts": ""}
+#: Which layers a layer may read (seeds and snapshots are allowed everywhere but staging).
+LAYER_READS = {
+    "staging": set(),
+    "intermediate": {"staging", "intermediate"},
+    "ml": {"intermediate", "ml"},
+    "marts": {"intermediate", "ml", "marts"},
+    "utilities": set(),
+}
+#: Marts that read another mart, and why. Anything else reads the ml / intermediate layer.
+MART_READS_MART = {
+    ("run_summary", "quarantine"): "the run's row summary counts the quarantine's findings",
+    ("customer_segment_transitions", "customer_segment_memberships"): (
+        "history marts derive from the run x customer memberships, the history's one grain"
+    ),
+    ("segment_migrations", "customer_segment_memberships"): "as above",
+    ("segment_share_changes", "customer_segment_memberships"): "as above",
+    ("segment_audience_changes", "customer_segment_memberships"): "as above",
+    ("customer_ledger_features", "customer_segments"): (
+        "the ledger mart extends each segmented customer with the ledger features it came from"
+    ),
+    ("rfm_segment_crosswalk", "customer_ledger_features"): (
+        "the crosswalk counts customers by RFM cell x segment of the ledger mart"
+    ),
+}
+#: Models allowed more direct children than MAX_CHILDREN, and why.
+MAX_CHILDREN = 6
+MANY_CHILDREN = {
+    "ml_customer_scores": "every customer's assignment: the one wide scored relation (a view)",
+    "ml_fit_run": "the run's identity (id, time, settings) that every run-stamped table carries",
+    "ml_segment_personas": "the segment dimension: every mart that names a segment joins it",
+}
+#: Grains checked by a unique test or a primary-key constraint; models without one, and why.
+NO_GRAIN_TEST = {
+    "metricflow_time_spine": "MetricFlow's date spine (unique by construction of the range)",
+    "ml_surrogate_tree_expression": "one row per run: the fitted tree as one CASE expression",
+    "int_ledger_window": "one row per run: the activity window",
+    "ledger_reconciliation": "one row per run: line and customer counts that must add up",
+}
+
+
+def _manifest(name: str, variables: dict | None) -> dict:
+    """`dbt parse` into a stable folder of its own (partial parsing between runs)."""
+    target = PROJECT_DIR / "target" / "pytest" / f"rules-{name}"
+    command = [str(DBT), "parse", "--quiet", "--target-path", str(target)]
+    command += ["--log-path", str(target)]
+    if variables:
+        command += ["--vars", json.dumps(variables)]
+    env = {**os.environ, "SEGMENTATION_DB": str(target / "parse.duckdb")}
+    result = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads((target / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def manifests() -> list[dict]:
+    ledger = {"input_format": "ledger", "feature_set": "transactions"}
+    return [_manifest("default", None), _manifest("ledger", ledger)]
+
+
+def _enabled(manifests: list[dict], resource_type: str) -> dict[str, dict]:
+    """Every enabled node of this project of `resource_type`, by unique id, over both parses."""
+    nodes: dict[str, dict] = {}
+    for manifest in manifests:
+        for unique_id, node in manifest["nodes"].items():
+            if node["resource_type"] == resource_type and node["package_name"] == "segmentation":
+                nodes.setdefault(unique_id, node)
+    return nodes
+
+
+def _layer(node: dict) -> str:
+    parts = Path(node["original_file_path"]).parts
+    return parts[1] if parts[0] == "models" else parts[0]
+
+
+def _name(unique_id: str) -> str:
+    return unique_id.split(".")[-1]
+
+
+def test_both_parses_see_every_model(manifests: list[dict]) -> None:
+    files = {p.stem for p in (PROJECT_DIR / "models").rglob("*") if p.suffix in (".sql", ".py")}
+    seen = {node["name"] for node in _enabled(manifests, "model").values()}
+    assert files == seen, f"model files never enabled in either parse: {sorted(files - seen)}"
+
+
+def test_only_staging_reads_sources(manifests: list[dict]) -> None:
+    offenders = [
+        f"{node['original_file_path']} reads {dep}"
+        for node in _enabled(manifests, "model").values()
+        for dep in node["depends_on"]["nodes"]
+        if dep.startswith("source.") and _layer(node) != "staging"
+    ]
+    assert not offenders, "only models/staging/ may call source():\n" + "\n".join(offenders)
+
+
+def test_names_follow_their_layer(manifests: list[dict]) -> None:
+    offenders = []
+    for node in _enabled(manifests, "model").values():
+        layer, name = _layer(node), node["name"]
+        prefix = LAYER_PREFIXES.get(layer)
+        if prefix is None:
+            continue
+        if prefix and not name.startswith(prefix):
+            offenders.append(f"{node['original_file_path']}: a {layer} model is named {prefix}*")
+        if not prefix and re.match(r"(stg|int|ml)_", name):
+            offenders.append(f"{node['original_file_path']}: a mart has a business name")
+        if layer == "staging" and not re.fullmatch(r"stg_[a-z0-9_]+__[a-z0-9_]+", name):
+            offenders.append(f"{node['original_file_path']}: staging is stg_<source>__<entity>")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_layers_read_only_upstream_layers(manifests: list[dict]) -> None:
+    nodes = _enabled(manifests, "model")
+    offenders = []
+    for node in nodes.values():
+        layer = _layer(node)
+        for dep in node["depends_on"]["nodes"]:
+            if not dep.startswith("model."):
+                continue
+            dep_node = nodes.get(dep)
+            if dep_node is None:
+                continue
+            dep_layer = _layer(dep_node)
+            if dep_layer not in LAYER_READS.get(layer, set()):
+                offenders.append(f"{node['name']} ({layer}) reads {dep_node['name']} ({dep_layer})")
+            edge = (node["name"], dep_node["name"])
+            if layer == dep_layer == "marts" and edge not in MART_READS_MART:
+                offenders.append(
+                    f"{node['name']} reads the mart {dep_node['name']}: read the ml or "
+                    "intermediate model it comes from, or list the edge with a reason"
+                )
+    assert not offenders, "\n".join(offenders)
+
+
+def test_listed_exceptions_still_exist(manifests: list[dict]) -> None:
+    """A listed exception that no longer happens is removed, so the lists stay true."""
+    nodes = _enabled(manifests, "model")
+    edges = {
+        (node["name"], _name(dep)) for node in nodes.values() for dep in node["depends_on"]["nodes"]
+    }
+    assert not set(MART_READS_MART) - edges
+    names = {node["name"] for node in nodes.values()}
+    assert set(MANY_CHILDREN) <= names and set(NO_GRAIN_TEST) <= names
+
+
+def test_no_model_has_too_many_children(manifests: list[dict]) -> None:
+    children: dict[str, set[str]] = defaultdict(set)
+    for manifest in manifests:
+        for node in manifest["nodes"].values():
+            if node["resource_type"] in ("model", "snapshot"):
+                for dep in node["depends_on"]["nodes"]:
+                    children[_name(dep)].add(node["name"])
+    offenders = [
+        f"{name}: {len(kids)} children ({', '.join(sorted(kids))})"
+        for name, kids in children.items()
+        if len(kids) > MAX_CHILDREN and name not in MANY_CHILDREN
+    ]
+    assert not offenders, f"more than {MAX_CHILDREN} direct children:\n" + "\n".join(offenders)
+
+
+def test_every_model_and_column_is_described(manifests: list[dict]) -> None:
+    offenders = []
+    for node in _enabled(manifests, "model").values():
+        if not node["description"].strip():
+            offenders.append(f"{node['original_file_path']}: model has no description")
+        for column, spec in node["columns"].items():
+            if not spec["description"].strip():
+                offenders.append(f"{node['name']}.{column}: column has no description")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_model_prose_lives_in_doc_blocks_and_is_said_once(manifests: list[dict]) -> None:
+    """Each model's description is a `{% docs %}` block beside the model (one home, reusable
+    from docs/), and no column description of more than a few words is written twice: shared
+    prose is one doc block that both columns reference."""
+    offenders = []
+    seen: dict[str, str] = {}
+    for node in _enabled(manifests, "model").values():
+        if not node.get("doc_blocks"):
+            offenders.append(f"{node['name']}: description is not a doc block")
+        for column, spec in node["columns"].items():
+            text = spec["description"].strip()
+            if spec.get("doc_blocks") or len(text.split()) < 8:
+                continue
+            where = f"{node['name']}.{column}"
+            if text in seen:
+                offenders.append(f"{where} repeats {seen[text]}: use one doc block")
+            seen.setdefault(text, where)
+    assert not offenders, "\n".join(offenders)
+
+
+def test_every_grain_is_unique_and_not_null(manifests: list[dict]) -> None:
+    """Each model's grain carries a unique test (or unique_combination) and its columns are
+    not null (test or contract constraint)."""
+    tests: dict[str, set[str]] = defaultdict(set)
+    for manifest in manifests:
+        for node in manifest["nodes"].values():
+            if node["resource_type"] == "test" and node.get("test_metadata"):
+                for dep in node["depends_on"]["nodes"]:
+                    tests[dep].add(node["test_metadata"]["name"])
+    offenders = []
+    for unique_id, node in _enabled(manifests, "model").items():
+        if node["name"] in NO_GRAIN_TEST:
+            continue
+        kinds = tests[unique_id]
+        constraints = {
+            constraint["type"]
+            for spec in node["columns"].values()
+            for constraint in spec.get("constraints", [])
+        } | {constraint["type"] for constraint in node.get("constraints", [])}
+        if not kinds & {"unique", "unique_combination"} and "primary_key" not in constraints:
+            offenders.append(f"{node['original_file_path']}: no unique test on its grain")
+        if "not_null" not in kinds and not constraints & {"not_null", "primary_key"}:
+            offenders.append(f"{node['original_file_path']}: no not_null test or constraint")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_every_folder_has_its_own_yaml(manifests: list[dict]) -> None:
+    """One `_<dir>__models.yml` per model folder, holding the models of that folder only."""
+    offenders = []
+    for node in _enabled(manifests, "model").values():
+        folder = Path(node["original_file_path"]).parent
+        expected = folder / f"_{folder.name}__models.yml"
+        patch = (node.get("patch_path") or "").split("://")[-1]
+        if Path(patch) != expected:
+            offenders.append(f"{node['name']} is described in {patch}, expected {expected}")
+    for macro in manifests[0]["macros"].values():
+        if macro["package_name"] != "segmentation" or not macro.get("patch_path"):
+            continue
+        folder = Path(macro["original_file_path"]).parent
+        expected = folder / f"_{folder.name}__macros.yml"
+        patch = macro["patch_path"].split("://")[-1]
+        if Path(patch) != expected:
+            offenders.append(f"macro {macro['name']} is described in {patch}, not {expected}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_jinja_and_python_column_catalogues_agree() -> None:
+    """The CC GENERAL columns have two readers, dbt (macros/features/cc_general_columns.sql) and
+    the package (customer_segmentation.schema): they list the same columns in the same order."""
+    from customer_segmentation.schema import CC_GENERAL_FEATURES, sql_name
+
+    text = (PROJECT_DIR / "macros" / "features" / "cc_general_columns.sql").read_text()
+    pairs = re.findall(r'\{"source": "([A-Z_]+)", "name": "([a-z_]+)"\}', text)
+    assert pairs == [(column, sql_name(column)) for column in CC_GENERAL_FEATURES]
