@@ -14,6 +14,11 @@
     {%- for name in all_names %}
         {%- do values.update({name: var(name, none)}) %}
     {%- endfor %}
+    {#- the two schedule settings as this run resolved them (environment, else var) -#}
+    {%- for name, value in [("customers_csv", customers_csv_setting()),
+        ("as_of_date", as_of_date_setting())] if name in all_names %}
+        {%- do values.update({name: value}) %}
+    {%- endfor %}
     {%- if tojson is not defined %}{{ return("{}") }}{% endif %}
     {{- return(tojson(values, sort_keys=true) | replace("'", "''")) }}
 {% endmacro %}

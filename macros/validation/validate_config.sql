@@ -95,7 +95,14 @@
         {%- endfor -%}
     {%- endif -%}
 
-    {%- set path_error = customers_csv_path_error(var("customers_csv", none)) -%}
+    {%- for problem in schedule_setting_conflicts() -%}
+        {%- do errors.append(problem) -%}
+    {%- endfor -%}
+    {%- set path_error = customers_csv_path_error(customers_csv_setting()) -%}
+    {%- if path_error -%}
+        {%- set path_error = path_error | replace("var 'customers_csv'", schedule_setting_label(
+            "SEGMENTATION_CUSTOMERS_CSV", "customers_csv")) -%}
+    {%- endif -%}
     {%- if path_error -%}
         {%- do errors.append(path_error) -%}
     {%- endif -%}

@@ -352,6 +352,7 @@ def test_every_k_selection_table_keeps_its_invariants(frame: pd.DataFrame, n_clu
     assert math.isnan(k1["calinski_harabasz"])
     rest = table[table["k"] > 1]
     assert rest[["silhouette", "davies_bouldin", "calinski_harabasz"]].notna().all().all()
+    assert (rest["davies_bouldin"] >= 0).all() and (rest["calinski_harabasz"] > 0).all()
     stability = table["stability"].dropna()
     assert ((stability >= -1) & (stability <= 1)).all()
     assert (

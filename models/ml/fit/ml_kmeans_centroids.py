@@ -1,4 +1,4 @@
-"""Fit k-means with the chosen k (ml_k_selection); one row per segment and feature (z-space).
+"""Fit k-means with the chosen k (the latest sweep of ml_k_selection); one row per segment and feature (z-space).
 
 On every engine the fit sample is brought to this process and fitted by the python/ package
 (scikit-learn). On Spark, var `fit_engine: mllib` fits pyspark.ml KMeans on the cluster instead
@@ -8,6 +8,7 @@ On every engine the fit sample is brought to this process and fitted by the pyth
 from customer_segmentation.clustering import fit_kmeans
 from customer_segmentation.frames import is_spark, to_engine, to_pandas
 from customer_segmentation.model_selection import chosen_k
+from customer_segmentation.sweep_cache import latest_sweep
 from customer_segmentation.progress import Progress
 
 
@@ -16,7 +17,7 @@ def model(dbt, session):
     random_seed = dbt.config.get("random_seed")
     n_init = dbt.config.get("n_init")
     fit_engine = dbt.config.get("fit_engine")
-    k_selection = to_pandas(dbt.ref("ml_k_selection"))
+    k_selection = latest_sweep(to_pandas(dbt.ref("ml_k_selection")))  # this run's sweep
     if fit_engine == "mllib" and is_spark(session):
         from customer_segmentation.spark_fit import fit_kmeans_mllib
 
