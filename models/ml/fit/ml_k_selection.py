@@ -7,14 +7,12 @@ k_selection_refresh); otherwise it adds nothing and the last sweep stays current
 (customer_segmentation.sweep_cache; docs/decisions/016-lean-build.md).
 """
 
-from functools import partial
-
 import pandas as pd
 
 from customer_segmentation.frames import is_spark, to_engine, to_pandas
 from customer_segmentation.model_selection import select_k, selection_messages
 from customer_segmentation.progress import Progress, log_progress, log_warning
-from customer_segmentation.sweep_cache import k_selection_rows, latest_sweep, parse_refresh
+from customer_segmentation.sweep_cache import k_selection_rows, parse_refresh
 
 
 def model(dbt, session):

@@ -1,4 +1,5 @@
-"""Fit k-means with the chosen k (the latest sweep of ml_k_selection); one row per segment and feature (z-space).
+"""Fit k-means with the chosen k (the latest sweep of ml_k_selection); one row per segment and
+feature (z-space).
 
 On every engine the fit sample is brought to this process and fitted by the python/ package
 (scikit-learn). On Spark, var `fit_engine: mllib` fits pyspark.ml KMeans on the cluster instead
@@ -8,8 +9,8 @@ On every engine the fit sample is brought to this process and fitted by the pyth
 from customer_segmentation.clustering import fit_kmeans
 from customer_segmentation.frames import is_spark, to_engine, to_pandas
 from customer_segmentation.model_selection import chosen_k
-from customer_segmentation.sweep_cache import latest_sweep
 from customer_segmentation.progress import Progress
+from customer_segmentation.sweep_cache import latest_sweep
 
 
 def model(dbt, session):
