@@ -8,14 +8,18 @@ import json
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import DBT, PROJECT_DIR, Build
 
 from customer_segmentation.generator import write_customers
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DBT = Path(sys.executable).with_name("dbt")
 
 #: A two-k sweep without bootstrap keeps these builds small; `dbt run` of the sweep's lineage
 #: (no tests) is all the reuse needs.
@@ -23,7 +27,7 @@ SWEEP_VARS = {"k_selection_min": 2, "k_selection_max": 3, "k_selection_bootstrap
 SWEEP_LINEAGE = ["run", "--select", "+k_selection"]
 
 
-def sweep_state(build: Build) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+def sweep_state(build: Any) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """(every stored sweep, the k_selection mart as built, this run's id)."""
     stored = build.query("select * from ml.ml_k_selection order by sweep_id, k")
     mart = build.query("select * from marts_build.k_selection order by k")
@@ -32,7 +36,7 @@ def sweep_state(build: Build) -> tuple[pd.DataFrame, pd.DataFrame, str]:
 
 
 def test_sweep_is_reused_until_its_input_or_settings_change(
-    dbt_database_runner: Callable[[], Callable[..., Build]], tmp_path: Path
+    dbt_database_runner: Callable[[], Callable[..., Any]], tmp_path: Path
 ) -> None:
     run = dbt_database_runner()
     first = run(SWEEP_LINEAGE, SWEEP_VARS)
@@ -74,7 +78,7 @@ def test_sweep_is_reused_until_its_input_or_settings_change(
 
 def test_n_clusters_auto_always_sweeps(dbt_database_runner) -> None:
     run = dbt_database_runner()
-    auto = {**SWEEP_VARS, "n_clusters": "auto"}
+    auto = {**SWEEP_VARS, "n_clusters": "auto", "k_selection_min": 1, "k_selection_max": 3}
     run(SWEEP_LINEAGE, auto)
     again = run(SWEEP_LINEAGE, auto)
     stored, mart, run_id = sweep_state(again)
