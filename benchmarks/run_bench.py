@@ -92,11 +92,18 @@ def month_start(month: int) -> datetime.date:
 
 
 def schedule_settings(data: Path, fmt: str, as_of: str | None) -> tuple[dict, dict[str, str]]:
-    """How a scheduled run passes this month's input and run date: (dbt vars, environment)."""
-    variables: dict = {"customers_parquet" if fmt == "parquet" else "customers_csv": str(data)}
+    """How a scheduled run passes this month's input and run date: (dbt vars, environment).
+    As docs/lean-build.md documents: SEGMENTATION_CUSTOMERS_CSV / SEGMENTATION_AS_OF, which
+    re-parse nothing; Parquet input has no such variable and goes through `--vars`."""
+    variables: dict = {}
+    env: dict[str, str] = {}
+    if fmt == "parquet":
+        variables["customers_parquet"] = str(data)
+    else:
+        env["SEGMENTATION_CUSTOMERS_CSV"] = str(data)
     if as_of is not None:
-        variables["as_of_date"] = as_of
-    return variables, {}
+        env["SEGMENTATION_AS_OF"] = as_of
+    return variables, env
 
 
 @dataclass(frozen=True)
