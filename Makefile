@@ -9,9 +9,14 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := 0
 # DuckDB worker threads (profiles.yml): all cores unless set.
 export SEGMENTATION_THREADS ?= $(shell nproc 2>/dev/null || echo 4)
 # `make bench ROWS=10000000 FORMAT=parquet BASELINE=no`: see benchmarks/run_bench.py.
+# DATA=cc: CC GENERAL (CC_GENERAL) resampled to ROWS rows instead of generated customers;
+# RUNS=12: twelve monthly builds into one warehouse, each timed.
 ROWS ?= 1000000
 FORMAT ?= csv
 BASELINE ?= auto
+DATA ?= generated
+RUNS ?= 1
+CC_GENERAL ?= ../shared/data/cc_general.csv
 # pytest workers for `make test` (xdist; each module stays on one worker, so its fixtures build once)
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
@@ -87,8 +92,9 @@ sample: $(INSTALLED)  ## regenerate the bundled synthetic sample
 	cp /tmp/segmentation-ledger-sample/accounts.csv seeds/sample_ledger_accounts.csv
 	cp /tmp/segmentation-ledger-sample/transactions.csv seeds/sample_ledger_transactions.csv
 
-bench: $(INSTALLED)  ## notebook baseline vs `dbt build` on ROWS generated customers
-	$(BIN)/python benchmarks/run_bench.py --rows $(ROWS) --format $(FORMAT) --baseline $(BASELINE)
+bench: $(INSTALLED)  ## notebook baseline vs `dbt build` on ROWS customers (DATA=generated|cc, RUNS=1|12)
+	$(BIN)/python benchmarks/run_bench.py --rows $(ROWS) --format $(FORMAT) --baseline $(BASELINE) \
+		--data $(DATA) --runs $(RUNS) --cc-general $(CC_GENERAL)
 
 clean:
 	rm -rf target logs segmentation.duckdb segmentation.duckdb.wal .pytest_cache exports segmentation_exports reports

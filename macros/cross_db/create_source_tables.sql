@@ -1,11 +1,41 @@
 {#- on-run-start (called by check_inputs): make the input files queryable as the sources of
     models/staging. DuckDB reads them in place through each source's `external_location`
-    (read_csv / read_parquet), so there is nothing to do. Spark: an external (unmanaged) table
+    (read_csv / read_parquet), except CC GENERAL: a view over its file, made here on every run
+    (duckdb__create_source_tables) so the input path is never parsed. Spark: an external (unmanaged) table
     per source table over the file(s) of its var: CSV with a header, every column as text (as
     DuckDB's all_varchar), or Parquet with the schemas of all files merged (as union_by_name).
     Dropping such a table never deletes the files. -#}
 {% macro create_source_tables() %}
     {{ return(adapter.dispatch("create_source_tables", "segmentation")()) }}
+{% endmacro %}
+
+{#- DuckDB: the CC GENERAL source is a view over the input file, (re)created here on every run
+    from the path input_source() resolves at run time (SEGMENTATION_CUSTOMERS_CSV, else var
+    customers_csv; or var customers_parquet). The path is thus never part of what dbt parses:
+    a scheduled run with a new file re-parses nothing. Ledger sources are read through their
+    `external_location`. -#}
+{% macro duckdb__create_source_tables() %}
+    {%- if var("input_format", "cc_general") == "ledger" -%}
+        {{ return("") }}
+    {%- endif -%}
+    {%- set nodes = graph.sources.values() | selectattr("source_name", "equalto", "cc_general")
+        | selectattr("name", "equalto", "customers") | list -%}
+    {%- if not nodes -%}
+        {{ exceptions.raise_compiler_error("create_source_tables: no source cc_general.customers") }}
+    {%- endif -%}
+    {%- set relation = api.Relation.create(database=nodes[0].database, schema=nodes[0].schema,
+        identifier=nodes[0].identifier, type="view") -%}
+    {%- set source = input_source() -%}
+    {%- set path = source.path | replace("'", "''") -%}
+    {%- if source.var == "customers_parquet" -%}
+        {%- set reader = "read_parquet('" ~ path ~ "', union_by_name = true)" -%}
+    {%- else -%}
+        {%- set reader = "read_csv('" ~ path ~ "', header = true, delim = ',', quote = '\"',"
+            ~ " all_varchar = true)" -%}
+    {%- endif -%}
+    {%- do run_query("create schema if not exists " ~ relation.without_identifier()) -%}
+    {%- do run_query("create or replace view " ~ relation ~ " as select * from " ~ reader) -%}
+    {{ return("") }}
 {% endmacro %}
 
 {% macro default__create_source_tables() %}
@@ -21,7 +51,7 @@
     {%- elif setting("customers_parquet") -%}
         {%- set inputs = [("cc_general", "customers", "parquet", setting("customers_parquet"))] -%}
     {%- else -%}
-        {%- set inputs = [("cc_general", "customers", "csv", setting("customers_csv"))] -%}
+        {%- set inputs = [("cc_general", "customers", "csv", customers_csv_setting())] -%}
     {%- endif -%}
     {%- for source_name, table_name, file_format, path in inputs if path -%}
         {%- set nodes = graph.sources.values() | selectattr("source_name", "equalto", source_name)

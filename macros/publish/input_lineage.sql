@@ -21,7 +21,7 @@
     {%- else -%}
         {%- set parquet = setting("customers_parquet") -%}
         {%- set is_sample = (parquet is none or (parquet | string | trim) in ["", "none", "None"])
-            and (setting("customers_csv") | string) == "seeds/sample_customers.csv" -%}
+            and (customers_csv_setting() | string) == "seeds/sample_customers.csv" -%}
     {%- endif -%}
     {{ return("sample" if is_sample else "default") }}
 {% endmacro %}

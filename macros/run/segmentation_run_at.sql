@@ -1,9 +1,9 @@
-{#- The time of this build's fit run, as a SQL timestamp literal (UTC): var `as_of_date`
-    ('YYYY-MM-DD' or 'YYYY-MM-DD HH:MM[:SS]') when set, so month-by-month runs can be replayed;
+{#- The time of this build's fit run, as a SQL timestamp literal (UTC): SEGMENTATION_AS_OF, else var
+    `as_of_date` ('YYYY-MM-DD' or 'YYYY-MM-DD HH:MM[:SS]') when set, so month-by-month runs can be replayed;
     otherwise the time the dbt invocation started. Used by ml_fit_run and as the snapshot time
     (see snapshot_get_time.sql), so registry, centroid history and snapshot agree. -#}
 {% macro segmentation_run_at() %}
-    {%- set as_of = setting("as_of_date") %}
+    {%- set as_of = as_of_date_setting() %}
     {%- if as_of is none or (as_of | string | trim) in ["", "none", "None", "null"] %}
         {%- if run_started_at is defined and run_started_at %}
             {%- set value = run_started_at.strftime("%Y-%m-%d %H:%M:%S") %}
@@ -16,7 +16,7 @@
             ~ "([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)?$" %}
         {%- if not modules.re.match(pattern, text) %}
             {{ exceptions.raise_compiler_error(
-                "var 'as_of_date' must be a date 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM[:SS]', got '"
+                schedule_setting_label("SEGMENTATION_AS_OF", "as_of_date") ~ " must be a date 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM[:SS]', got '"
                 ~ text ~ "'") }}
         {%- endif %}
         {%- set value = text | replace("T", " ") %}

@@ -29,16 +29,17 @@
         ] -%}
     {%- endif -%}
     {%- for name, required in files -%}
-        {%- set path = setting(name) -%}
+        {%- set path = customers_csv_setting() if name == "customers_csv" else setting(name) -%}
+        {%- set origin = input_source().origin if name == "customers_csv" else "var " ~ name -%}
         {%- if path -%}
             {%- set problem = inspect_input_file(path, required) -%}
             {%- if problem -%}
                 {{ exceptions.raise_compiler_error(
-                    "Input file '" ~ path ~ "' (var " ~ name ~ ") " ~ problem) }}
+                    "Input file '" ~ path ~ "' (" ~ origin ~ ") " ~ problem) }}
             {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
-    {#- the sources the staging models read (external tables on Spark; nothing on DuckDB) -#}
+    {#- the sources the staging models read (external tables on Spark, a view on DuckDB) -#}
     {%- do create_source_tables() -%}
     {{ return("") }}
 {% endmacro %}

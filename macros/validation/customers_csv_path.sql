@@ -2,7 +2,7 @@
     error for a value that is not a plain path (see customers_csv_path_error). The source
     definition renders the path only through this macro. -#}
 {% macro customers_csv_path() %}
-    {%- set value = setting("customers_csv") -%}
+    {%- set value = customers_csv_setting() -%}
     {%- set problem = customers_csv_path_error(value) -%}
     {%- if problem and not execute -%}
         {#- While dbt parses the project: never render the bad value; on-run-start

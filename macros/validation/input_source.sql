@@ -1,5 +1,6 @@
 {#- The input the current run reads, as {"path": ..., "var": ...}: the Parquet file(s) of var
-    `customers_parquet` when set, else the CSV of var `customers_csv` (CC GENERAL), or the
+    `customers_parquet` when set, else the CSV of customers_csv_setting() (SEGMENTATION_CUSTOMERS_CSV, else var
+    `customers_csv`; CC GENERAL), or the
     transactions file (ledger input). Error messages name the file and the var from here, so
     they never name a file the run did not read. -#}
 {% macro input_source() %}
@@ -8,13 +9,14 @@
     {%- elif setting("customers_parquet") -%}
         {%- set name = "customers_parquet" -%}
     {%- else -%}
-        {%- set name = "customers_csv" -%}
+        {{ return({"path": customers_csv_setting() | string, "var": "customers_csv",
+            "origin": schedule_setting_origin("SEGMENTATION_CUSTOMERS_CSV", "customers_csv")}) }}
     {%- endif -%}
-    {{ return({"path": setting(name) | string, "var": name}) }}
+    {{ return({"path": setting(name) | string, "var": name, "origin": "var " ~ name}) }}
 {% endmacro %}
 
 {#- "Input file '<path>' (var <name>)", the subject of every input error message. -#}
 {% macro input_subject() %}
     {%- set source = input_source() -%}
-    {{ return("Input file '" ~ source.path ~ "' (var " ~ source.var ~ ")") }}
+    {{ return("Input file '" ~ source.path ~ "' (" ~ source.origin ~ ")") }}
 {% endmacro %}

@@ -44,9 +44,14 @@
         {%- endfor -%}
     {%- endif -%}
 
+    {%- for problem in schedule_setting_conflicts() -%}
+        {%- do errors.append(problem) -%}
+    {%- endfor -%}
     {%- if "customers_csv" not in failed -%}
-        {%- set path_error = customers_csv_path_error(setting("customers_csv")) -%}
+        {%- set path_error = customers_csv_path_error(customers_csv_setting()) -%}
         {%- if path_error -%}
+            {%- set path_error = path_error | replace("var 'customers_csv'", schedule_setting_label(
+                "SEGMENTATION_CUSTOMERS_CSV", "customers_csv")) -%}
             {%- do errors.append(path_error) -%}
         {%- endif -%}
     {%- endif -%}

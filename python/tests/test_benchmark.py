@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,8 +20,10 @@ from customer_segmentation.benchmark import (
     machine_description,
     parent_pids,
     ratio,
+    read_run_summary,
     rss_bytes,
     run_measured,
+    summarize_run_results,
     tree_rss_bytes,
 )
 
@@ -137,3 +140,27 @@ def test_append_results_adds_a_dated_section_and_keeps_earlier_ones(tmp_path: Pa
     ).stdout.strip()
     assert f" UTC, commit {commit}\n" in text
     assert "Machine: cores: 2.  \nSettings: {'vars': 'defaults'}.\n\n" + table + "\n" in text
+
+
+def test_summarize_run_results_counts_and_times_by_resource_type(tmp_path: Path) -> None:
+    results = {
+        "elapsed_time": 12.5,
+        "results": [
+            {"unique_id": "model.segmentation.a", "execution_time": 3.0},
+            {"unique_id": "model.segmentation.b", "execution_time": 1.0},
+            {"unique_id": "test.segmentation.not_null_a_x.123", "execution_time": 0.5},
+            {"unique_id": "test.segmentation.unique_a_x.456", "execution_time": 0.25},
+            {"unique_id": "unit_test.segmentation.a.case", "execution_time": None},
+        ],
+    }
+    summary = summarize_run_results(results, top=2)
+    assert summary.elapsed_seconds == 12.5
+    assert summary.nodes == {"model": 2, "test": 2, "unit_test": 1}
+    assert summary.node_seconds == {"model": 4.0, "test": 0.75, "unit_test": 0.0}
+    assert summary.slowest == (("model.segmentation.a", 3.0), ("model.segmentation.b", 1.0))
+    path = tmp_path / "run_results.json"
+    assert read_run_summary(path) is None
+    path.write_text(json.dumps(results))
+    assert read_run_summary(path, top=2) == summary
+    with pytest.raises(ValueError, match="no 'results' list"):
+        summarize_run_results({"elapsed_time": 1})

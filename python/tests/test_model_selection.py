@@ -372,3 +372,30 @@ def test_auto_k_and_stability_against_an_independent_bootstrap(data: str) -> Non
     else:
         assert max(expected.values()) < 0.95  # no k reproduces its partition on noise
         assert first["no_elbow"]
+
+
+@pytest.mark.parametrize(
+    ("frame", "n_clusters"),
+    [(blobs(4), "auto"), (blobs(3, spread=2.5, seed=4), "3"), (uniform_noise(5), "auto")],
+)
+def test_every_k_selection_table_keeps_its_invariants(frame: pd.DataFrame, n_clusters: str) -> None:
+    """The row invariants the `k_selection` mart used to re-check with data tests on every build
+    (moved here: they are properties of select_k, not of the data)."""
+    table = select_k(frame, n_clusters, 1, 6, random_seed=1, n_init=2, n_bootstrap=2)
+    assert table["k"].is_unique and table["is_chosen"].sum() == 1
+    k1 = table[table["k"] == 1].iloc[0]
+    assert math.isnan(k1["silhouette"]) and math.isnan(k1["davies_bouldin"])
+    assert math.isnan(k1["calinski_harabasz"])
+    rest = table[table["k"] > 1]
+    assert rest[["silhouette", "davies_bouldin", "calinski_harabasz"]].notna().all().all()
+    assert (rest["davies_bouldin"] >= 0).all() and (rest["calinski_harabasz"] > 0).all()
+    stability = table["stability"].dropna()
+    assert ((stability >= -1) & (stability <= 1)).all()
+    assert (
+        (table["min_segment_share"] >= 0) & (table["min_segment_share"] <= 1 / table["k"] + 1e-12)
+    ).all()
+    knee, silhouette, stable = (
+        table[c].astype("Int64") for c in ("knee_k", "silhouette_k", "stability_k")
+    )
+    disagree = ((knee != silhouette) | (knee != stable) | (silhouette != stable)).fillna(False)
+    assert (table["disagree"].astype(bool) == disagree.astype(bool)).all()

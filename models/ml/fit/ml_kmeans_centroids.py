@@ -1,4 +1,5 @@
-"""Fit k-means with the chosen k (ml_k_selection); one row per segment and feature (z-space).
+"""Fit k-means with the chosen k (the latest sweep of ml_k_selection); one row per segment and
+feature (z-space).
 
 On every engine the fit sample is brought to this process and fitted by the python/ package
 (scikit-learn). On Spark, setting `kmeans.fit_engine: mllib` fits pyspark.ml KMeans on the
@@ -10,12 +11,13 @@ from customer_segmentation.frames import is_spark, to_engine, to_pandas
 from customer_segmentation.model_selection import chosen_k
 from customer_segmentation.progress import Progress
 from customer_segmentation.settings import Settings
+from customer_segmentation.sweep_cache import latest_sweep
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     kmeans = Settings.from_json(dbt.config.get("settings")).kmeans
-    k_selection = to_pandas(dbt.ref("ml_k_selection"))
+    k_selection = latest_sweep(to_pandas(dbt.ref("ml_k_selection")))  # this run's sweep
     if kmeans.fit_engine == "mllib" and is_spark(session):
         from customer_segmentation.spark_fit import fit_kmeans_mllib
 

@@ -1,5 +1,6 @@
 """Pieces of `make bench`: run a command while sampling the peak memory of its whole process tree,
-compare two labelings (adjusted Rand index from a contingency table) and describe the machine.
+compare two labelings (adjusted Rand index from a contingency table), summarize dbt's node timings
+and describe the machine.
 
 Linux only (reads /proc). Pure functions where possible so they can be tested without running a
 benchmark.
@@ -8,6 +9,7 @@ benchmark.
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import platform
 import subprocess
@@ -233,3 +235,46 @@ def append_results(
             f"Machine: {machine_line}.  \nSettings: {dict(settings)}.\n\n{table}\n"
         )
     print(f"appended to {results}")
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What dbt's run_results.json says about one invocation."""
+
+    #: dbt's own elapsed time of the run (after start-up and parsing, hooks included)
+    elapsed_seconds: float
+    #: number of nodes executed, by resource type (model, test, unit_test, seed, snapshot)
+    nodes: dict[str, int]
+    #: summed node execution time, by resource type
+    node_seconds: dict[str, float]
+    #: (unique_id, execution seconds), slowest first
+    slowest: tuple[tuple[str, float], ...]
+
+
+def summarize_run_results(run_results: Mapping[str, object], top: int = 10) -> RunSummary:
+    """Node counts and times by resource type, and the ``top`` slowest nodes, of a parsed
+    run_results.json (the resource type is the first part of each node's unique_id)."""
+    results = run_results.get("results")
+    if not isinstance(results, list):
+        raise ValueError("run_results has no 'results' list")
+    nodes: dict[str, int] = {}
+    seconds: dict[str, float] = {}
+    timed: list[tuple[str, float]] = []
+    for result in results:
+        unique_id = str(result["unique_id"])
+        kind = unique_id.split(".", 1)[0]
+        execution = float(result.get("execution_time") or 0.0)
+        nodes[kind] = nodes.get(kind, 0) + 1
+        seconds[kind] = seconds.get(kind, 0.0) + execution
+        timed.append((unique_id, execution))
+    timed.sort(key=lambda item: (-item[1], item[0]))
+    elapsed = float(run_results.get("elapsed_time") or 0.0)  # type: ignore[arg-type]
+    return RunSummary(elapsed, nodes, seconds, tuple(timed[:top]))
+
+
+def read_run_summary(path: str | Path, top: int = 10) -> RunSummary | None:
+    """``summarize_run_results`` of a run_results.json file, None when it does not exist."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    return summarize_run_results(json.loads(path.read_text()), top)

@@ -30,7 +30,7 @@ Command line::
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,18 +181,17 @@ def generate_customers(n_rows: int, seed: int = 42) -> pd.DataFrame:
     return pd.concat(chunks, ignore_index=True)
 
 
-def write_customers(path: str | Path, n_rows: int, seed: int = 42) -> Path:
-    """Write ``n_rows`` synthetic customers to ``path`` (CSV, or Parquet when it ends in .parquet).
-
-    The file holds exactly the CC GENERAL columns; the archetype label is not written.
-    """
+def write_frames(path: str | Path, chunks: Iterable[pd.DataFrame], empty: pd.DataFrame) -> Path:
+    """Write ``chunks`` (DataFrames with the same columns) to ``path``: CSV, or Parquet when it
+    ends in .parquet. ``empty`` (those columns, no rows) gives the header / schema of a file
+    without rows. Atomic: written to a temporary name, then renamed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp_path = path.with_name(path.name + ".tmp")
     writer: pa_csv.CSVWriter | pa_parquet.ParquetWriter | None = None
     try:
-        for chunk in iter_customer_chunks(n_rows, seed):
-            table = pa.Table.from_pandas(chunk[list(CC_GENERAL_COLUMNS)], preserve_index=False)
+        for chunk in chunks:
+            table = pa.Table.from_pandas(chunk, preserve_index=False)
             if writer is None:
                 if path.suffix == ".parquet":
                     writer = pa_parquet.ParquetWriter(tmp_path, table.schema)
@@ -204,13 +203,22 @@ def write_customers(path: str | Path, n_rows: int, seed: int = 42) -> Path:
         if writer is not None:
             writer.close()
     if writer is None:  # zero rows: still a valid file with the header / schema
-        empty = _generate_chunk(0, 0, seed, 0)[list(CC_GENERAL_COLUMNS)]
         if path.suffix == ".parquet":
             empty.to_parquet(tmp_path, index=False)
         else:
             empty.to_csv(tmp_path, index=False)
     tmp_path.replace(path)  # atomic: readers never see a half-written file
     return path
+
+
+def write_customers(path: str | Path, n_rows: int, seed: int = 42) -> Path:
+    """Write ``n_rows`` synthetic customers to ``path`` (CSV, or Parquet when it ends in .parquet).
+
+    The file holds exactly the CC GENERAL columns; the archetype label is not written.
+    """
+    columns = list(CC_GENERAL_COLUMNS)
+    chunks = (chunk[columns] for chunk in iter_customer_chunks(n_rows, seed))
+    return write_frames(path, chunks, _generate_chunk(0, 0, seed, 0)[columns])
 
 
 def main(argv: list[str] | None = None) -> None:

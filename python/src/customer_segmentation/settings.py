@@ -336,6 +336,14 @@ class KSelectionSettings:
             old_name="k_selection_stability_tolerance",
         ),
     )
+    refresh: bool = setting(
+        False,
+        Spec(
+            "boolean",
+            "Recompute the sweep although the last one is still valid (docs/lean-build.md).",
+            old_name="k_selection_refresh",
+        ),
+    )
 
 
 @dataclass(frozen=True)
