@@ -15,7 +15,7 @@
     a scheduled run with a new file re-parses nothing. Ledger sources are read through their
     `external_location`. -#}
 {% macro duckdb__create_source_tables() %}
-    {%- if var("input_format", "cc_general") == "ledger" -%}
+    {%- if setting("input_format") == "ledger" -%}
         {{ return("") }}
     {%- endif -%}
     {%- set nodes = graph.sources.values() | selectattr("source_name", "equalto", "cc_general")
