@@ -52,6 +52,7 @@ FLAT_DEFAULTS = {
     "k_selection_bootstrap_sample_size": 20000,
     "k_selection_min_elbow_strength": 0.25,
     "k_selection_stability_tolerance": 0.02,
+    "k_selection_refresh": False,
     "silhouette_sample_size": 2000,
     "outlier_contamination": 0.01,
     "pca_components": 2,
