@@ -45,7 +45,7 @@ BAD_ROWS = [
 
 #: Columns that identify a run rather than describe the data: the dbt invocation id, when the
 #: run was published. Everything else must be identical between two builds.
-RUN_IDENTITY_COLUMNS = {"run_id", "previous_run_id", "published_at"}
+RUN_IDENTITY_COLUMNS = {"run_id", "previous_run_id", "published_at", "sweep_run_id"}
 
 
 def table_hashes(
