@@ -42,7 +42,14 @@ DUCKDB_ONLY_MARTS = {
     "segment_audience_changes",
 }
 # Columns that describe the invocation, not the data.
-VOLATILE_COLUMNS = {"run_id", "run_at", "previous_run_id", "previous_run_at"}
+VOLATILE_COLUMNS = {
+    "run_id",
+    "run_at",
+    "previous_run_id",
+    "previous_run_at",
+    "sweep_run_id",
+    "sweep_run_at",
+}
 RELATIVE_TOLERANCE = 1e-9
 
 
