@@ -145,7 +145,7 @@ def test_changed_input_settings_auto_or_request_recompute(change: dict, why: str
 def test_parse_refresh_and_bad_arguments() -> None:
     assert parse_refresh("True") and parse_refresh(True) and not parse_refresh("false")
     assert not parse_refresh(None)
-    with pytest.raises(ValueError, match="k_selection.refresh must be true or false"):
+    with pytest.raises(ValueError, match=r"k_selection\.refresh must be true or false"):
         parse_refresh("sometimes")
     with pytest.raises(ValueError, match="n_clusters"):
         k_selection_rows(sample(), {"k_min": "1"}, None, run("r", "2026-01-01"), False, len)  # type: ignore[arg-type]
