@@ -4,39 +4,10 @@
 
 with
 
-all_memberships as (
-
-    select * from {{ ref('customer_segment_memberships') }}
-
-),
-
-run_sequence as (
-
-    select * from {{ ref('ml_fit_run_sequence') }}
-
-),
-
-latest_run_pair as (
-
-    select
-        run_id,
-        previous_run_id
-
-    from run_sequence
-    where is_latest_run
-
-),
-
 -- only the latest run and the one before it are read, whatever the length of the history
 memberships as (
 
-    select all_memberships.*
-
-    from all_memberships
-    inner join latest_run_pair
-        on
-            all_memberships.run_id = latest_run_pair.run_id
-            or all_memberships.run_id = latest_run_pair.previous_run_id
+    {{ latest_pair_memberships() }}
 
 ),
 
