@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 
 from customer_segmentation.model_selection import select_k
+from customer_segmentation.settings import Settings
 from customer_segmentation.sweep_cache import (
     SWEEP_COLUMNS,
     fit_sample_digest,
     k_selection_rows,
     latest_sweep,
-    parse_refresh,
     sweep_key,
 )
 
@@ -142,11 +142,12 @@ def test_changed_input_settings_auto_or_request_recompute(change: dict, why: str
         assert not reused_again and (again["sweep_id"] == 3).all() and sweep.calls == 2
 
 
-def test_parse_refresh_and_bad_arguments() -> None:
-    assert parse_refresh("True") and parse_refresh(True) and not parse_refresh("false")
-    assert not parse_refresh(None)
-    with pytest.raises(ValueError, match=r"k_selection\.refresh must be true or false"):
-        parse_refresh("sometimes")
+def test_refresh_setting_and_bad_arguments() -> None:
+    """k_selection.refresh is parsed by the settings definition, like every boolean setting."""
+    assert Settings.from_vars({"k_selection": {"refresh": True}}).k_selection.refresh
+    assert not Settings.from_vars({}).k_selection.refresh
+    with pytest.raises(ValueError, match=r"k_selection\.refresh' must be true or false"):
+        Settings.from_vars({"k_selection": {"refresh": "sometimes"}})
     with pytest.raises(ValueError, match="n_clusters"):
         k_selection_rows(sample(), {"k_min": "1"}, None, run("r", "2026-01-01"), False, len)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="exactly one row"):

@@ -66,16 +66,6 @@ def latest_sweep(store: pd.DataFrame | None) -> pd.DataFrame:
     return store[store["sweep_id"] == store["sweep_id"].max()].reset_index(drop=True)
 
 
-def parse_refresh(value: object) -> bool:
-    """Setting ``k_selection.refresh`` (true / false, as dbt renders it) as a bool."""
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes"):
-        return True
-    if text in ("false", "0", "no", "none", ""):
-        return False
-    raise ValueError(f"k_selection.refresh must be true or false, got {value!r}")
-
-
 def reuse_reason(
     latest: pd.DataFrame, key: str, n_clusters: object, refresh: bool
 ) -> tuple[bool, str]:
