@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -130,6 +131,7 @@ def run_dbt(
         command = [str(DBT), *args, "--target-path", str(target), "--log-path", str(work)]
         if variables:
             command += ["--vars", json.dumps(variables, sort_keys=True)]
+        started = time.monotonic()
         try:
             result = subprocess.run(
                 command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
@@ -138,9 +140,29 @@ def run_dbt(
             if link is not None:
                 _unpoint(link, database)
     build = Build(database, result.returncode, result.stdout + result.stderr)
+    _log_invocation(args, variables, time.monotonic() - started, build.output)
     if check and result.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{build.output[-6000:]}")
     return build
+
+
+#: One JSON line per dbt invocation (test, command, vars, wall seconds, full parse or not):
+#: `python tests/integration/invocations.py` sums it up (issue 22's builds/parses report).
+INVOCATION_LOG = PROJECT_DIR / "target" / "pytest" / "invocations.jsonl"
+
+
+def _log_invocation(args: list[str], variables: dict | None, seconds: float, output: str) -> None:
+    record = {
+        "worker": WORKER,
+        "test": os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0],
+        "command": " ".join(args[:1]),
+        "vars": vars_key(variables),
+        "seconds": round(seconds, 2),
+        "full_parse": "Starting full parse" in output,
+    }
+    INVOCATION_LOG.parent.mkdir(parents=True, exist_ok=True)
+    with INVOCATION_LOG.open("a") as handle:
+        handle.write(json.dumps(record) + "\n")
 
 
 def _wal(path: Path) -> Path:
