@@ -25,7 +25,9 @@ PREPROCESSING_CALLS = {
 
 
 def sql_files() -> list[Path]:
-    return sorted([*(PROJECT_DIR / "models").rglob("*.sql"), *(PROJECT_DIR / "macros").rglob("*.sql")])
+    return sorted(
+        [*(PROJECT_DIR / "models").rglob("*.sql"), *(PROJECT_DIR / "macros").rglob("*.sql")]
+    )
 
 
 def test_preprocessing_is_written_once() -> None:
