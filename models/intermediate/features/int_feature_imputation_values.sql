@@ -1,5 +1,6 @@
--- The value each feature's missing entries are filled with (var `imputation`: mean | median),
--- one row per feature. Persisted so new customers can be imputed exactly the same way.
+-- The value each feature's missing entries are filled with (var `features.imputation`:
+-- mean | median), one row per feature. Persisted so new customers can be imputed exactly the
+-- same way.
 {%- set method = setting("features", "imputation") %}
 {%- if method not in ["mean", "median"] and execute %}
     {{ exceptions.raise_compiler_error(
