@@ -322,9 +322,11 @@ def dbt_database_runner(
 #: `--dist loadscope --no-loadscope-reorder`: a worker takes the next scope in this order when
 #: it runs low, so the long README sequence starts at once on one worker while the other works
 #: through the rest, and the cheap package tests fill the end (longest-first scheduling).
+#: An entry ending in `*` covers every scope that starts with it.
 LONGEST_FIRST = (
     "tests/integration/test_documented_commands.py::TestReadme",
     "tests/integration/test_documented_commands.py::TestReadmeChapters",
+    "tests/integration/test_documented_commands.py::TestStandalone_*",
     "tests/integration/test_history.py",
     "tests/integration/test_settings_matrix.py",
     "tests/integration/test_reliability.py",
@@ -332,6 +334,7 @@ LONGEST_FIRST = (
     "tests/integration/test_ledger.py",
     "tests/integration/test_monitoring.py",
     "tests/integration/test_model_selection.py",
+    "tests/integration/test_lint.py",
     "tests/integration/test_bi_surface.py",
     "tests/integration/test_scale.py",
     "tests/integration/test_features.py",
@@ -350,8 +353,9 @@ def xdist_scope(nodeid: str) -> str:
 def scope_rank(nodeid: str) -> tuple[int, int]:
     """Listed scopes first in their order, then other integration modules, then python/tests."""
     scope = xdist_scope(nodeid)
-    if scope in LONGEST_FIRST:
-        return (0, LONGEST_FIRST.index(scope))
+    for rank, listed in enumerate(LONGEST_FIRST):
+        if scope == listed or (listed.endswith("*") and scope.startswith(listed[:-1])):
+            return (0, rank)
     return (1, 0) if scope.startswith("tests/") else (2, 0)
 
 
