@@ -200,14 +200,14 @@ def rfm_segment(r: int, f: int) -> str:
     return {1: "Hibernating", 2: "Hibernating", 5: "Cannot Lose Them"}.get(f, "At Risk")
 
 
-def test_rfm_segment_macro_covers_the_grid(ledger_build):
+def test_rfm_segment_macro_covers_the_grid(ledger_build, ledger_files):
     grid = " union all ".join(
         f"select {r} as r, {f} as f" for r in range(1, 6) for f in range(1, 6)
     )
-    compiled = ledger_build.dbt(
+    compiled = ledger_build.dbt(  # the build's own vars: a partial parse
         ["compile", "--quiet", "--inline",
          f"select r, f, {{{{ rfm_segment('r', 'f') }}}} as s from ({grid}) as grid"],
-        {"input_format": "ledger", "features": {"set": "transactions"}},
+        card_vars(ledger_files),
     ).output  # fmt: skip
     result = ledger_build.query(compiled)
     assert len(result) == 25
