@@ -111,6 +111,26 @@ def test_one_principal_component_and_two_segments(low) -> None:
     assert build.table("pca_components")["component"].unique().tolist() == [1]
 
 
+def test_median_imputation_values_match_pandas(low) -> None:
+    """features.imputation: median (the mean is the default, built everywhere else): every
+    feature's fill value is its pandas median, and the missing entries get it."""
+    build = low["build"]
+    raw = read_input(low["csv"])
+    assert raw["minimum_payments"].isna().sum() > 0  # the imputation is exercised
+    values = build.query("select * from intermediate.int_feature_imputation_values").set_index(
+        "feature_name"
+    )
+    assert (values["imputation_method"] == "median").all()
+    np.testing.assert_allclose(
+        values.loc[FEATURES, "imputation_value"], raw.median()[FEATURES], rtol=1e-12
+    )
+    imputed = build.query("select * from intermediate.int_customers_imputed").set_index(
+        "customer_id"
+    )
+    expected = raw["minimum_payments"].fillna(raw["minimum_payments"].median())
+    np.testing.assert_allclose(imputed.loc[expected.index, "minimum_payments"], expected)
+
+
 def test_no_outliers_and_a_two_customer_silhouette_sample(low) -> None:
     build = low["build"]
     assert not build.table("customer_segments")["is_outlier"].any()
