@@ -4,7 +4,7 @@
 {%- set method = setting("features", "imputation") %}
 {%- if method not in ["mean", "median"] and execute %}
     {{ exceptions.raise_compiler_error(
-        "var 'imputation' must be 'mean' or 'median', got '" ~ method ~ "'") }}
+        "var 'features.imputation' must be 'mean' or 'median', got '" ~ method ~ "'") }}
 {%- endif %}
 {%- set features = base_feature_columns() %}
 
