@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -211,9 +212,8 @@ def _unpoint(link: Path, database: Path) -> None:
     link.unlink(missing_ok=True)
 
 
-@pytest.fixture(scope="session")
-def dbt_runner(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Build]:
-    """`dbt_runner(args, variables=None, check=True)` runs dbt into a fresh database file."""
+def bound_runner(database: Path) -> Callable[..., Build]:
+    """`run(args, variables=None, check=True, env=None)`: dbt into `database`, every time."""
 
     def runner(
         args: list[str],
@@ -221,8 +221,17 @@ def dbt_runner(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Build]
         check: bool = True,
         env: dict[str, str] | None = None,
     ) -> Build:
-        database = tmp_path_factory.mktemp("dbt") / "segmentation.duckdb"
         return run_dbt(args, database, variables, check, env=env)
+
+    return runner
+
+
+@pytest.fixture(scope="session")
+def dbt_runner(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Build]:
+    """`dbt_runner(args, variables=None, check=True, env=None)`: dbt into a fresh database file."""
+
+    def runner(*args: Any, **kwargs: Any) -> Build:
+        return bound_runner(tmp_path_factory.mktemp("dbt") / "segmentation.duckdb")(*args, **kwargs)
 
     return runner
 
@@ -303,17 +312,7 @@ def dbt_database_runner(
     incremental models and snapshots accumulate (month-by-month replays)."""
 
     def factory() -> Callable[..., Build]:
-        database = tmp_path_factory.mktemp("dbt") / "segmentation.duckdb"
-
-        def runner(
-            args: list[str],
-            variables: dict | None = None,
-            check: bool = True,
-            env: dict[str, str] | None = None,
-        ) -> Build:
-            return run_dbt(args, database, variables, check, env=env)
-
-        return runner
+        return bound_runner(tmp_path_factory.mktemp("dbt") / "segmentation.duckdb")
 
     return factory
 
