@@ -1,5 +1,33 @@
 -- The value each feature's missing entries are filled with (var `imputation`: mean | median),
 -- one row per feature. Persisted so new customers can be imputed exactly the same way.
+--
+-- Score run (docs/lifecycle.md): the scoring model's stored values instead.
+{%- set decision = lifecycle_decision() %}
+{%- if decision.run_kind == "score" %}
+
+with
+
+stored as (
+
+    select * from {{ stored_parameters("ml_model_imputation_values", decision.model_run_id) }} as stored_rows
+
+),
+
+final as (
+
+    select
+        feature_name,
+        imputation_method,
+        imputation_value,
+        n_customers,
+        n_missing
+
+    from stored
+
+)
+
+select * from final
+{%- else %}
 {%- set method = setting("features", "imputation") %}
 {%- if method not in ["mean", "median"] and execute %}
     {{ exceptions.raise_compiler_error(
@@ -54,3 +82,4 @@ final as (
 )
 
 select * from final
+{%- endif %}

@@ -9,6 +9,39 @@
 -- robust) or its value minus the min (minmax). feature_mean and feature_stddev describe the
 -- transformed feature whatever the scaling. Means and standard deviations are two-pass sums
 -- computed exactly (see exact_sum), so the parameters are the same bit for bit on every run.
+--
+-- Score run (docs/lifecycle.md): the scoring model's stored values instead.
+{%- set decision = lifecycle_decision() %}
+{%- if decision.run_kind == "score" %}
+
+with
+
+stored as (
+
+    select * from {{ stored_parameters("ml_model_scaling_parameters", decision.model_run_id) }} as stored_rows
+
+),
+
+final as (
+
+    select
+        feature_name,
+        transform_method,
+        lower_bound,
+        upper_bound,
+        scaling_method,
+        feature_center,
+        feature_scale,
+        feature_mean,
+        feature_stddev,
+        n_customers
+
+    from stored
+
+)
+
+select * from final
+{%- else %}
 {%- set features = segmentation_features() %}
 {%- set scaling = setting("features", "scaling") %}
 {%- if scaling not in ["standard", "robust", "minmax"] %}
@@ -166,3 +199,4 @@ final as (
 )
 
 select * from final
+{%- endif %}

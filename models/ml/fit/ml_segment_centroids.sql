@@ -1,6 +1,38 @@
 -- The current fit's centroids under their stable segment ids: ml_kmeans_centroids with its own
 -- (size-ordered) segment id replaced by the id ml_centroid_history gave it for this run. The
 -- one place where fitted centroids are consumed (ml_customer_scores scores against this).
+--
+-- Score run (docs/lifecycle.md): the scoring model's stored values instead.
+{%- set decision = lifecycle_decision() %}
+{%- if decision.run_kind == "score" %}
+
+with
+
+stored as (
+
+    select * from {{ stored_parameters("ml_model_centroids", decision.model_run_id) }} as stored_rows
+
+),
+
+final as (
+
+    select
+        segment_id,
+        raw_segment_id,
+        feature_name,
+        centroid_value,
+        n_fit_customers,
+        n_fit_rows,
+        fit_inertia,
+        n_iterations,
+        random_seed
+
+    from stored
+
+)
+
+select * from final
+{%- else %}
 
 with
 
@@ -54,3 +86,4 @@ final as (
 )
 
 select * from final
+{%- endif %}
