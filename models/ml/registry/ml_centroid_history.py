@@ -6,8 +6,8 @@ delete+insert on DuckDB, in the model on Spark (it returns the whole table, whic
 """
 
 from customer_segmentation.frames import is_spark, replace_rows, to_engine, to_pandas
-from customer_segmentation.lifecycle import is_score_run
 from customer_segmentation.history import assign_stable_ids, parse_max_distance
+from customer_segmentation.lifecycle import is_score_run
 from customer_segmentation.settings import Settings
 
 
