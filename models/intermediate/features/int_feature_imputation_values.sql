@@ -1,33 +1,10 @@
 -- The value each feature's missing entries are filled with (var `imputation`: mean | median),
 -- one row per feature. Persisted so new customers can be imputed exactly the same way.
 --
--- Score run (docs/lifecycle.md): the scoring model's stored values instead.
+-- A score run (docs/lifecycle.md) selects the scoring model's stored rows instead of `fitted`.
 {%- set decision = lifecycle_decision() %}
-{%- if decision.run_kind == "score" %}
-
-with
-
-stored as (
-
-    select * from {{ stored_parameters("ml_model_imputation_values", decision.model_run_id) }} as stored_rows
-
-),
-
-final as (
-
-    select
-        feature_name,
-        imputation_method,
-        imputation_value,
-        n_customers,
-        n_missing
-
-    from stored
-
-)
-
-select * from final
-{%- else %}
+{%- set parameters = stored_parameters("ml_model_imputation_values", decision.model_run_id)
+    if decision.run_kind == "score" else "fitted" %}
 {%- set method = setting("features", "imputation") %}
 {%- if method not in ["mean", "median"] and execute %}
     {{ exceptions.raise_compiler_error(
@@ -68,7 +45,7 @@ unpivoted as (
 
 ),
 
-final as (
+fitted as (
 
     select
         feature_name,
@@ -79,7 +56,19 @@ final as (
 
     from unpivoted
 
+),
+
+final as (
+
+    select
+        model_parameters.feature_name,
+        model_parameters.imputation_method,
+        model_parameters.imputation_value,
+        model_parameters.n_customers,
+        model_parameters.n_missing
+
+    from {{ parameters }} as model_parameters
+
 )
 
 select * from final
-{%- endif %}

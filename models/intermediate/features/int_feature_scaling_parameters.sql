@@ -10,38 +10,10 @@
 -- transformed feature whatever the scaling. Means and standard deviations are two-pass sums
 -- computed exactly (see exact_sum), so the parameters are the same bit for bit on every run.
 --
--- Score run (docs/lifecycle.md): the scoring model's stored values instead.
+-- A score run (docs/lifecycle.md) selects the scoring model's stored rows instead of `fitted`.
 {%- set decision = lifecycle_decision() %}
-{%- if decision.run_kind == "score" %}
-
-with
-
-stored as (
-
-    select * from {{ stored_parameters("ml_model_scaling_parameters", decision.model_run_id) }} as stored_rows
-
-),
-
-final as (
-
-    select
-        feature_name,
-        transform_method,
-        lower_bound,
-        upper_bound,
-        scaling_method,
-        feature_center,
-        feature_scale,
-        feature_mean,
-        feature_stddev,
-        n_customers
-
-    from stored
-
-)
-
-select * from final
-{%- else %}
+{%- set parameters = stored_parameters("ml_model_scaling_parameters", decision.model_run_id)
+    if decision.run_kind == "score" else "fitted" %}
 {%- set features = segmentation_features() %}
 {%- set scaling = setting("features", "scaling") %}
 {%- if scaling not in ["standard", "robust", "minmax"] %}
@@ -171,7 +143,7 @@ transforms as (
 
 ),
 
-final as (
+fitted as (
 
     select
         unpivoted.feature_name,
@@ -196,7 +168,24 @@ final as (
     inner join bounds_unpivoted
         on unpivoted.feature_name = bounds_unpivoted.feature_name
 
+),
+
+final as (
+
+    select
+        model_parameters.feature_name,
+        model_parameters.transform_method,
+        model_parameters.lower_bound,
+        model_parameters.upper_bound,
+        model_parameters.scaling_method,
+        model_parameters.feature_center,
+        model_parameters.feature_scale,
+        model_parameters.feature_mean,
+        model_parameters.feature_stddev,
+        model_parameters.n_customers
+
+    from {{ parameters }} as model_parameters
+
 )
 
 select * from final
-{%- endif %}

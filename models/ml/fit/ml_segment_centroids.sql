@@ -2,37 +2,10 @@
 -- (size-ordered) segment id replaced by the id ml_centroid_history gave it for this run. The
 -- one place where fitted centroids are consumed (ml_customer_scores scores against this).
 --
--- Score run (docs/lifecycle.md): the scoring model's stored values instead.
+-- A score run (docs/lifecycle.md) selects the scoring model's stored rows instead of `fitted`.
 {%- set decision = lifecycle_decision() %}
-{%- if decision.run_kind == "score" %}
-
-with
-
-stored as (
-
-    select * from {{ stored_parameters("ml_model_centroids", decision.model_run_id) }} as stored_rows
-
-),
-
-final as (
-
-    select
-        segment_id,
-        raw_segment_id,
-        feature_name,
-        centroid_value,
-        n_fit_customers,
-        n_fit_rows,
-        fit_inertia,
-        n_iterations,
-        random_seed
-
-    from stored
-
-)
-
-select * from final
-{%- else %}
+{%- set parameters = stored_parameters("ml_model_centroids", decision.model_run_id)
+    if decision.run_kind == "score" else "fitted" %}
 
 with
 
@@ -66,7 +39,7 @@ stable_ids as (
 
 ),
 
-final as (
+fitted as (
 
     select
         stable_ids.segment_id,
@@ -83,7 +56,23 @@ final as (
     inner join stable_ids
         on centroids.segment_id = stable_ids.raw_segment_id
 
+),
+
+final as (
+
+    select
+        model_parameters.segment_id,
+        model_parameters.raw_segment_id,
+        model_parameters.feature_name,
+        model_parameters.centroid_value,
+        model_parameters.n_fit_customers,
+        model_parameters.n_fit_rows,
+        model_parameters.fit_inertia,
+        model_parameters.n_iterations,
+        model_parameters.random_seed
+
+    from {{ parameters }} as model_parameters
+
 )
 
 select * from final
-{%- endif %}

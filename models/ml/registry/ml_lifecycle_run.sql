@@ -3,6 +3,7 @@
 -- to fit, or to return the scoring model's stored parameters (in the schema `parameter_store`).
 {%- set decision = lifecycle_decision() %}
 {%- set store = lifecycle_relation("ml_model_pca_loadings") %}
+{%- set store_schema = store.include(identifier=false) if store is not none else "" %}
 
 with
 
@@ -20,7 +21,7 @@ final as (
         '{{ decision.run_kind }}' as run_kind,
         '{{ decision.model_run_id }}' as model_run_id,
         '{{ decision.reason }}' as decision_reason,
-        '{{ store.include(identifier=false) if store is not none else "" }}' as parameter_store
+        '{{ store_schema }}' as parameter_store
 
     from fit_run
 

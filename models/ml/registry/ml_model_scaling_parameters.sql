@@ -1,5 +1,6 @@
--- Parameter store (incremental, never fully refreshed): every fit run's int_feature_scaling_parameters under the
--- fit run's id (model_run_id); a score run adds nothing and reads its model's rows back.
+-- Parameter store (incremental, never fully refreshed): every fit run's rows of
+-- int_feature_scaling_parameters under the fit run's id; a score run adds nothing;
+-- docs/lifecycle.md.
 {{ config(
     materialized="incremental",
     incremental_strategy="delete+insert" if target.type == "duckdb" else "append",
