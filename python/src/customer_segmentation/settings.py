@@ -539,8 +539,7 @@ class LifecycleSettings:
         "always",
         Spec(
             "string",
-            "always fits a new model; auto fits only when needed, else scores with the champion;"
-            " never always scores with the champion.",
+            "always: fit every build; auto: fit when needed, else score; never: always score.",
             choices=("always", "auto", "never"),
         ),
     )
@@ -554,7 +553,7 @@ class LifecycleSettings:
     )
     max_champion_age_days: int = setting(
         92,
-        Spec("integer", "auto refits when the champion is older than this (days).", minimum=1),
+        Spec("integer", "auto refits a champion fitted more than this many days ago.", minimum=1),
     )
 
 
