@@ -97,7 +97,10 @@
             {{ "coalesce(model_run_id, run_id)" if has_kind else "run_id" }} as model_run_id,
             feature_list,
             n_clusters,
-            published_at is not null as is_published,
+            {#- Spark cannot update the registry's Parquet rows, so published_at stays empty
+                there: every registered run counts as published -#}
+            {{ "published_at is not null" if target.type == "duckdb" else "true" }}
+                as is_published,
             {{ "coalesce(has_drift_alert, false)" if has_kind else "false" }} as has_drift_alert
         from {{ registry }}
         where run_id <> '{{ segmentation_run_id() }}'
