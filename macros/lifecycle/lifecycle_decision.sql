@@ -24,6 +24,12 @@
     {%- if refit == "always" and pin == "" %}
         {{ return(fit) }}
     {%- endif %}
+    {%- if target.type != "duckdb" and (refit == "never" or pin != "") %}
+        {{ exceptions.raise_compiler_error(
+            "score runs (var 'lifecycle.refit: never' or 'lifecycle.champion_run_id') are "
+            ~ "DuckDB-only for now; on " ~ target.type ~ " use lifecycle.refit 'always' or "
+            ~ "'auto' (which fits there: docs/lifecycle.md)") }}
+    {%- endif %}
     {%- set runs = lifecycle_registered_runs() %}
     {%- set models = runs | selectattr("run_kind", "equalto", "fit") | list %}
     {%- set listed = models | map(attribute="run_id") | join(", ") if models else "none yet" %}
@@ -97,10 +103,7 @@
             {{ "coalesce(model_run_id, run_id)" if has_kind else "run_id" }} as model_run_id,
             feature_list,
             n_clusters,
-            {#- Spark cannot update the registry's Parquet rows, so published_at stays empty
-                there: every registered run counts as published -#}
-            {{ "published_at is not null" if target.type == "duckdb" else "true" }}
-                as is_published,
+            published_at is not null as is_published,
             {{ "coalesce(has_drift_alert, false)" if has_kind else "false" }} as has_drift_alert
         from {{ registry }}
         where run_id <> '{{ segmentation_run_id() }}'

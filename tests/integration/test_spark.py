@@ -100,31 +100,22 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         "SEGMENTATION_EXPORTS_DIR": str(work / "exports"),
         "SEGMENTATION_SPARK_DIR": str(work / "spark"),
     }
-    BUILD_STATE.update(work=work, env=env, data=data)
-    build_both(work, env, variables)
-    return work / "duck.duckdb", work / "spark" / "warehouse"
-
-
-#: The builds fixture's folder, environment and input, for the score run after it.
-BUILD_STATE: dict = {}
-
-
-def build_both(work: Path, env: dict[str, str], variables: str, suffix: str = "") -> None:
-    """Plain `dbt build` on both engines, as users run it: seeds, models, snapshots, the data
-    tests and the SQL unit tests (they hold under every documented var and on Spark)."""
+    # plain `dbt build` on both engines, as users run it: seeds, models, snapshots, the data
+    # tests and the SQL unit tests (they hold under every documented var and on Spark)
     common = ["--vars", variables]
     duck = [str(BIN / "dbt"), "build", "--target", "duck", *common]
     run(
         [*duck, "--target-path", str(work / "target-duck"), "--log-path", str(work)],
         env,
-        work / f"duck{suffix}.log",
+        work / "duck.log",
     )
     spark = [str(BIN / "segmentation-spark-dbt"), "build", "--target", "spark_local", *common]
     run(
         [*spark, "--target-path", str(work / "target-spark"), "--log-path", str(work)],
         env,
-        work / f"spark{suffix}.log",
+        work / "spark.log",
     )
+    return work / "duck.duckdb", work / "spark" / "warehouse"
 
 
 def spark_table(warehouse: Path, schema: str, name: str) -> pd.DataFrame:
@@ -261,36 +252,3 @@ def test_spark_warehouse_is_left_for_inspection(builds) -> None:
     assert any(folder.glob("*.parquet"))
     assert not (folder / "_delta_log").exists()
     assert shutil.which("java") or os.environ.get("JAVA_HOME")
-
-
-# ---------------------------------------------------------------------------------------------
-# A score run (docs/lifecycle.md) on both engines, after the fit run above: same input, refit
-# auto, so the champion (the fit above) scores without fitting. Runs last: it adds a run to the
-# warehouses the tests above read.
-
-
-@pytest.fixture(scope="module")
-def score_builds(builds) -> tuple[Path, Path]:
-    variables = json.dumps(
-        {"customers_csv": str(BUILD_STATE["data"]), "lifecycle": {"refit": "auto"}}
-    )
-    build_both(BUILD_STATE["work"], BUILD_STATE["env"], variables, suffix="-score")
-    return builds
-
-
-def test_a_score_run_is_the_same_on_both_engines(score_builds) -> None:
-    database, warehouse = score_builds
-    for engine, registry in (
-        ("duckdb", duck_table(database, "ml", "ml_model_registry")),
-        ("spark", spark_table(warehouse, SPARK_SCHEMA, "ml_model_registry")),
-    ):
-        registry = registry.sort_values("run_at")
-        assert list(registry["run_kind"]) == ["fit", "score"], engine
-        assert registry["model_run_id"].iloc[1] == registry["run_id"].iloc[0], engine
-    work = BUILD_STATE["work"]
-    for log in ("duck-score.log", "spark-score.log"):
-        assert "k sweep skipped: score run" in (work / log).read_text(), log
-    for name in ("customer_segments", "segment_personas", "feature_drift"):
-        assert_same_table(
-            name, duck_table(database, "main", name), spark_table(warehouse, SPARK_SCHEMA, name)
-        )
