@@ -35,7 +35,8 @@ $(INSTALLED): requirements.txt constraints.txt python/pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e python
 	touch $@
 
-test: lint  ## everything CI runs (but the Spark comparison: `make test-spark`)
+# `make lint` runs inside the suite (tests/integration/test_lint.py), scheduled beside the builds.
+test: $(INSTALLED)  ## everything CI runs (but the Spark comparison: `make test-spark`)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 # Spark (docs/spark.md): pinned dbt-spark[session] + pyspark on top of

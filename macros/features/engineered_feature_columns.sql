@@ -1,7 +1,7 @@
 {#- The engineered features as select-list items over the imputed input columns (qualified with
     `prefix`, e.g. "customers."): every ratio of engineered_feature_definitions() (a zero or
-    missing denominator gives 0) and purchase_type (none | one_off | installment | both). Shared
-    by int_customers_engineered and assign_segment. No trailing comma. -#}
+    missing denominator gives 0) and purchase_type (none | one_off | installment | both). Used
+    by preprocess_features (step engineer). No trailing comma. -#}
 {% macro engineered_feature_columns(prefix="") %}
     {%- for ratio in engineered_feature_definitions() %}
         case

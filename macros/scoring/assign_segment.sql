@@ -23,7 +23,6 @@
     is not available in hooks). -#}
 {% macro assign_segment(relation, id_column="customer_id", parameters=none) %}
     {%- set columns = base_feature_columns() %}
-    {%- set features = segmentation_features() %}
     {%- if parameters is none %}
         {%- set parameters = {
             "imputation": ref("int_feature_imputation_values"),
@@ -123,27 +122,6 @@ assign_segment__personas as (
 
 ),
 
-assign_segment__fill_values as (
-
-    select
-        {{ pivot_feature_values("imputation_value", columns, prefix="fill__") }}
-
-    from {{ parameters["imputation"] }}
-
-),
-
-assign_segment__scalers as (
-
-    select
-        {{ pivot_feature_values("feature_center", features, prefix="center__") }},
-        {{ pivot_feature_values("feature_scale", features, prefix="scale__") }},
-        {{ pivot_feature_values("lower_bound", features, prefix="lower__") }},
-        {{ pivot_feature_values("upper_bound", features, prefix="upper__") }}
-
-    from {{ parameters["scaling"] }}
-
-),
-
 assign_segment__text as (
 
     select
@@ -178,24 +156,6 @@ assign_segment__flagged as (
         {{ id_column }}
 
     from assign_segment__raw
-
-),
-
-assign_segment__imputed as (
-
-    select
-        assign_segment__flagged.{{ id_column }},
-        assign_segment__flagged.data_quality_flag,
-        {% for column in columns -%}
-            coalesce(
-                assign_segment__flagged.{{ column }},
-                assign_segment__fill_values.fill__{{ column }}
-            ) as {{ column }},
-        {% endfor %}
-        {{ count_nulls(columns, "assign_segment__flagged") }} as n_imputed_values
-
-    from assign_segment__flagged
-    cross join assign_segment__fill_values
     {%- if relation is string %}
     cross join assign_segment__column_check
     where assign_segment__column_check.has_every_column
@@ -203,33 +163,16 @@ assign_segment__imputed as (
 
 ),
 
-assign_segment__engineered as (
-
-    select
-        *,
-        {{ engineered_feature_columns() }}
-
-    from assign_segment__imputed
-
-),
-
-assign_segment__standardized as (
-
-    select
-        {% for feature in features -%}
-            {{ scaled_feature(
-                feature, "assign_segment__engineered.", "assign_segment__scalers."
-            ) }} as z_{{ feature }},
-        {% endfor %}
-        assign_segment__engineered.*
-
-    from assign_segment__engineered
-    cross join assign_segment__scalers
-
-),
+{# imputation, engineered features, transforms and scaling: the build's own SQL #}
+{{ preprocess_features(
+    "assign_segment__flagged",
+    imputation=parameters["imputation"],
+    scaling=parameters["scaling"],
+    keep_columns=[id_column, "data_quality_flag"],
+) }},
 
 {{ segment_scoring_ctes(
-    "assign_segment__standardized",
+    "preprocess__standardized",
     id_column,
     centroids=parameters["centroids"],
     pca_loadings=parameters["pca_loadings"],

@@ -1,5 +1,5 @@
 {#- SQL boolean: the reason code in `expression` is set and its check quarantines the row, i.e.
-    it is not listed in the (validated) var `warn_only_checks`. -#}
+    it is not listed in the (validated) var `validation.warn_only_checks`. -#}
 {% macro is_blocking_issue(expression) %}
     {%- set warn_only = validated_warn_only_checks() -%}
     {%- if warn_only -%}

@@ -14,8 +14,10 @@
     {%- endfor -%}
 
     {%- set pca_components = setting("diagnostics", "pca_components") -%}
+    {%- set feature_settings = ["input_format", "features.set", "features.transforms",
+        "features.scaling", "features.winsorize_quantiles"] -%}
     {%- set n_features = segmentation_features() | length
-        if "features.set" not in failed and "input_format" not in failed else 0 -%}
+        if not failed | select("in", feature_settings) | list else 0 -%}
     {%- if "diagnostics.pca_components" not in failed and n_features
         and (pca_components | int) > n_features -%}
         {%- do errors.append("var 'diagnostics.pca_components' must be an integer between 1 and "

@@ -87,9 +87,15 @@ class Build:
         `staging`, `int_` in `intermediate`, `ml_` in `ml`)."""
         return self.query(f"select * from {relation_schema(name)}.{name}")
 
-    def dbt(self, args: list[str], variables: dict | None = None, check: bool = True) -> Build:
+    def dbt(
+        self,
+        args: list[str],
+        variables: dict | None = None,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> Build:
         """Run another dbt command against this build's database (e.g. `compile --inline`)."""
-        return run_dbt(args, self.database, variables, check)
+        return run_dbt(args, self.database, variables, check, env=env)
 
 
 def vars_key(variables: dict | None) -> str:
@@ -98,49 +104,68 @@ def vars_key(variables: dict | None) -> str:
     return "vars-" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def schedule_environment(
+    customers_csv: Path | str | None = None, as_of_date: str | None = None
+) -> dict[str, str]:
+    """The environment a scheduled run sets instead of `--vars` (docs/lean-build.md):
+    SEGMENTATION_CUSTOMERS_CSV and SEGMENTATION_AS_OF are read while dbt executes, so a run
+    that changes only these re-parses nothing (the target folder's partial parse is kept)."""
+    env = {}
+    if customers_csv is not None:
+        env["SEGMENTATION_CUSTOMERS_CSV"] = str(customers_csv)
+    if as_of_date is not None:
+        env["SEGMENTATION_AS_OF"] = as_of_date
+    return env
+
+
 def run_dbt(
     args: list[str],
     database: Path,
     variables: dict | None = None,
     check: bool = True,
-    unit_tests: bool = True,
+    env: dict[str, str] | None = None,
 ) -> Build:
     """Run dbt in the project directory against `database`, as users run it.
 
     `dbt build` always includes the SQL unit tests (they hold under every documented var);
-    `unit_tests` is kept for callers of the old signature and has no effect. The target folder
+    `env` adds environment variables (e.g. `schedule_environment(...)`). The target folder
     is stable per worker and vars (partial parsing); `docs` commands write into the build's own
     folder (`<database folder>/target`), where tests read the catalog."""
-    del unit_tests
     work = database.parent
     work.mkdir(parents=True, exist_ok=True)
-    env = {
+    process_env = {
         **os.environ,
         "SEGMENTATION_EXPORTS_DIR": str(work / "exports"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "0",
+        **(env or {}),
     }
     with exclusive(STATE_DIR / "dbt.lock", blocking=False) as stable:
         if stable and not (args and args[0] == "docs"):
             target = STATE_DIR / vars_key(variables)
             link = STATE_DIR / "db" / "segmentation.duckdb"
             _point(link, database)
-            env["SEGMENTATION_DB"] = str(link)
+            process_env["SEGMENTATION_DB"] = str(link)
         else:  # a concurrent invocation in this worker (or docs): fresh paths, full parse
             target, link = work / "target", None
-            env["SEGMENTATION_DB"] = str(database)
+            process_env["SEGMENTATION_DB"] = str(database)
         command = [str(DBT), *args, "--target-path", str(target), "--log-path", str(work)]
         if variables:
             command += ["--vars", json.dumps(variables, sort_keys=True)]
         started = time.monotonic()
         try:
             result = subprocess.run(
-                command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+                command,
+                cwd=PROJECT_DIR,
+                env=process_env,
+                capture_output=True,
+                text=True,
+                check=False,
             )
         finally:
             if link is not None:
                 _unpoint(link, database)
     build = Build(database, result.returncode, result.stdout + result.stderr)
-    _log_invocation(args, variables, time.monotonic() - started, build.output)
+    _log_invocation(args, variables, env, time.monotonic() - started, build.output)
     if check and result.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{build.output[-6000:]}")
     return build
@@ -151,12 +176,15 @@ def run_dbt(
 INVOCATION_LOG = PROJECT_DIR / "target" / "pytest" / "invocations.jsonl"
 
 
-def _log_invocation(args: list[str], variables: dict | None, seconds: float, output: str) -> None:
+def _log_invocation(
+    args: list[str], variables: dict | None, env: dict | None, seconds: float, output: str
+) -> None:
     record = {
         "worker": WORKER,
         "test": os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0],
         "command": " ".join(args[:1]),
         "vars": vars_key(variables),
+        "env": sorted(env or {}),
         "seconds": round(seconds, 2),
         "full_parse": "Starting full parse" in output,
     }
@@ -187,11 +215,22 @@ def _unpoint(link: Path, database: Path) -> None:
 def dbt_runner(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Build]:
     """`dbt_runner(args, variables=None, check=True)` runs dbt into a fresh database file."""
 
-    def runner(args: list[str], variables: dict | None = None, check: bool = True) -> Build:
+    def runner(
+        args: list[str],
+        variables: dict | None = None,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> Build:
         database = tmp_path_factory.mktemp("dbt") / "segmentation.duckdb"
-        return run_dbt(args, database, variables, check)
+        return run_dbt(args, database, variables, check, env=env)
 
     return runner
+
+
+@pytest.fixture(scope="session", name="schedule_environment")
+def schedule_environment_fixture() -> Callable[..., dict[str, str]]:
+    """`schedule_environment(customers_csv=None, as_of_date=None)`: the env of a scheduled run."""
+    return schedule_environment
 
 
 @pytest.fixture(scope="session", name="run_dbt")
@@ -266,8 +305,13 @@ def dbt_database_runner(
     def factory() -> Callable[..., Build]:
         database = tmp_path_factory.mktemp("dbt") / "segmentation.duckdb"
 
-        def runner(args: list[str], variables: dict | None = None, check: bool = True) -> Build:
-            return run_dbt(args, database, variables, check)
+        def runner(
+            args: list[str],
+            variables: dict | None = None,
+            check: bool = True,
+            env: dict[str, str] | None = None,
+        ) -> Build:
+            return run_dbt(args, database, variables, check, env=env)
 
         return runner
 
@@ -278,9 +322,11 @@ def dbt_database_runner(
 #: `--dist loadscope --no-loadscope-reorder`: a worker takes the next scope in this order when
 #: it runs low, so the long README sequence starts at once on one worker while the other works
 #: through the rest, and the cheap package tests fill the end (longest-first scheduling).
+#: An entry ending in `*` covers every scope that starts with it.
 LONGEST_FIRST = (
     "tests/integration/test_documented_commands.py::TestReadme",
     "tests/integration/test_documented_commands.py::TestReadmeChapters",
+    "tests/integration/test_documented_commands.py::TestStandalone_*",
     "tests/integration/test_history.py",
     "tests/integration/test_settings_matrix.py",
     "tests/integration/test_reliability.py",
@@ -288,6 +334,7 @@ LONGEST_FIRST = (
     "tests/integration/test_ledger.py",
     "tests/integration/test_monitoring.py",
     "tests/integration/test_model_selection.py",
+    "tests/integration/test_lint.py",
     "tests/integration/test_bi_surface.py",
     "tests/integration/test_scale.py",
     "tests/integration/test_features.py",
@@ -306,8 +353,9 @@ def xdist_scope(nodeid: str) -> str:
 def scope_rank(nodeid: str) -> tuple[int, int]:
     """Listed scopes first in their order, then other integration modules, then python/tests."""
     scope = xdist_scope(nodeid)
-    if scope in LONGEST_FIRST:
-        return (0, LONGEST_FIRST.index(scope))
+    for rank, listed in enumerate(LONGEST_FIRST):
+        if scope == listed or (listed.endswith("*") and scope.startswith(listed[:-1])):
+            return (0, rank)
     return (1, 0) if scope.startswith("tests/") else (2, 0)
 
 

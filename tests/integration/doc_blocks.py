@@ -279,6 +279,40 @@ def exported_database(blocks: list[Block]) -> str | None:
     return None
 
 
+#: A shell command that runs dbt, with an inline `SEGMENTATION_DB=...` or without.
+DBT_COMMAND = re.compile(r"^(?P<prefix>(?:\s*[A-Z_]+=\S+)*)\s*\S*dbt\s", re.M)
+
+
+def standalone_parts(blocks: list[Block], readme: list[Block]) -> list[tuple[Block, ...]]:
+    """The parts of a docs page that build every warehouse they read, so they can run in a
+    fresh copy of the project instead of after the README: the whole page when its first
+    runnable block is a shell block that exports SEGMENTATION_DB (the page's only export) and
+    every dbt command before that export names its own warehouse inline; else each side
+    chapter (`split_chapters`) that builds the warehouse it exports. A warehouse the README
+    names is never standalone (the page reads the README's build)."""
+    runnable = [block for block in blocks if block.mode == "run"]
+    if not runnable:
+        return []
+
+    def own(database: str) -> bool:
+        return not any(database in block.text for block in readme)
+
+    exports = [m for block in runnable for m in EXPORTED_WAREHOUSE.finditer(block.text)]
+    first = EXPORTED_WAREHOUSE.search(runnable[0].text) if runnable[0].kind == "shell" else None
+    if first is not None and len(exports) == 1 and own(first.group("database")):
+        before_export = runnable[0].text[: first.start()]
+        prefixes = [match.group("prefix") for match in DBT_COMMAND.finditer(before_export)]
+        if all("SEGMENTATION_DB=" in prefix for prefix in prefixes):
+            return [tuple(blocks)]
+    _, chapters = split_chapters(blocks)
+    return [
+        chapter.blocks
+        for chapter in chapters
+        if own(chapter.database)
+        and any(b.kind == "shell" and DBT_COMMAND.search(b.text) for b in chapter.blocks)
+    ]
+
+
 def split_chapters(blocks: list[Block]) -> tuple[list[Block], list[Chapter]]:
     """(main sequence, side chapters) of a document, so its builds can run side by side.
 

@@ -138,9 +138,9 @@ def malformed_rows_csv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
 
 
 @pytest.fixture(scope="module")
-def row_level_build(dbt_runner: Callable, malformed_rows_csv):
+def row_level_build(dbt_runner: Callable, malformed_rows_csv, schedule_environment):
     path, _ = malformed_rows_csv
-    return dbt_runner(VALIDATION_ONLY, {"customers_csv": str(path)})
+    return dbt_runner(VALIDATION_ONLY, env=schedule_environment(path))
 
 
 def tables_in(build) -> list[str]:
@@ -496,11 +496,20 @@ FILE_CASES = [
 
 
 @pytest.mark.parametrize("name", FILE_CASES)
-def test_file_level_error_names_the_file_and_the_problem(dbt_runner, tmp_path, name) -> None:
+def test_file_level_error_names_the_file_and_the_problem(
+    dbt_runner, schedule_environment, tmp_path, name
+) -> None:
+    """Each message names the file and where its path came from: the var (first case) or the
+    environment variable of a scheduled run (the others; no re-parse between them)."""
     path, problem = file_case(name, tmp_path / f"{name}.csv")
-    build = dbt_runner(FILE_CHECK_ONLY, {"customers_csv": str(path)}, check=False)
+    if name == FILE_CASES[0]:
+        build = dbt_runner(FILE_CHECK_ONLY, {"customers_csv": str(path)}, check=False)
+        origin = "var customers_csv"
+    else:
+        build = dbt_runner(FILE_CHECK_ONLY, env=schedule_environment(path), check=False)
+        origin = "env SEGMENTATION_CUSTOMERS_CSV"
     assert build.returncode != 0
-    assert f"Input file '{path}' (var customers_csv) {problem}" in build.output
+    assert f"Input file '{path}' ({origin}) {problem}" in build.output
     assert "stg_cc_general__customers" not in tables_in(build)
 
 
@@ -570,7 +579,9 @@ def test_parquet_input_problems_name_the_file_and_the_var(dbt_runner, tmp_path) 
     assert "Rows: 0 rows read, 0 segmented (build failed" in build.output
 
 
-def test_well_formed_variants_pass_the_file_checks(dbt_runner, tmp_path) -> None:
+def test_well_formed_variants_pass_the_file_checks(
+    dbt_runner, schedule_environment, tmp_path
+) -> None:
     """A UTF-8 BOM, CRLF line ends, quoted fields and reordered columns are all fine."""
     rows = valid_rows(3, 5)
     columns = list(reversed(CC_GENERAL_COLUMNS))
@@ -580,7 +591,7 @@ def test_well_formed_variants_pass_the_file_checks(dbt_runner, tmp_path) -> None
     )
     path = tmp_path / "variant.csv"
     path.write_bytes(b"\xef\xbb\xbf" + (body + "\r\n").encode())
-    build = dbt_runner(FILE_CHECK_ONLY, {"customers_csv": str(path)})
+    build = dbt_runner(FILE_CHECK_ONLY, env=schedule_environment(path))
     staged = build.query("select * from staging.stg_cc_general__customers")
     assert staged["customer_id"].tolist() == [row["CUST_ID"] for row in rows]
     assert staged["balance"].tolist() == [float(row["BALANCE"]) for row in rows]
@@ -590,17 +601,19 @@ def test_well_formed_variants_pass_the_file_checks(dbt_runner, tmp_path) -> None
 # Model-level guards.
 
 
-def test_all_rows_quarantined_fails_with_a_clear_message(dbt_runner, tmp_path) -> None:
+def test_all_rows_quarantined_fails_with_a_clear_message(
+    dbt_runner, schedule_environment, tmp_path
+) -> None:
     rows = valid_rows(3, 5)
     for row in rows:
         row["TENURE"] = "99"
     path = write_rows(tmp_path / "all_bad.csv", rows)
-    build = dbt_runner(VALIDATION_ONLY, {"customers_csv": str(path)}, check=False)
+    build = dbt_runner(VALIDATION_ONLY, env=schedule_environment(path), check=False)
     assert build.returncode != 0
     assert (
-        f"Input file '{path}' (var customers_csv): all 3 rows were quarantined, nothing is left "
-        "to segment. Reasons: select reason_code, count(*) from marts_build.quarantine group by "
-        "reason_code"
+        f"Input file '{path}' (env SEGMENTATION_CUSTOMERS_CSV): all 3 rows were quarantined, "
+        "nothing is left to segment. Reasons: select reason_code, count(*) from "
+        "marts_build.quarantine group by reason_code"
     ) in build.output
     # the quarantine table is still built (in the build schema: nothing is published) and says why
     quarantine = build.query("select * from marts_build.quarantine")
@@ -642,41 +655,46 @@ def test_build_failing_after_validation_still_prints_the_row_summary(dbt_runner,
     ids=["3_rows", "6_rows", "12_rows_k_12"],
 )
 def test_too_few_customers_for_k_fails_naming_file_vars_and_fix(
-    dbt_runner, tmp_path, n_rows, variables, k_max
+    dbt_runner, schedule_environment, tmp_path, n_rows, variables, k_max
 ) -> None:
     path = write_rows(tmp_path / f"rows_{n_rows}.csv", valid_rows(n_rows, 5))
-    build = dbt_runner(VALIDATION_ONLY, {"customers_csv": str(path), **variables}, check=False)
+    build = dbt_runner(
+        VALIDATION_ONLY, variables or None, env=schedule_environment(path), check=False
+    )
     assert build.returncode != 0
     n_clusters = variables.get("n_clusters", 4)
     assert (
-        f"Input file '{path}' (var customers_csv): only {n_rows} customers passed validation, "
-        f"but k-means is fitted for k up to {k_max} (vars k_selection.max = 10, n_clusters = "
-        f"{n_clusters}) and needs more customers than clusters: supply more rows or lower "
-        f"k_selection.max and n_clusters to at most {n_rows - 1}"
+        f"Input file '{path}' (env SEGMENTATION_CUSTOMERS_CSV): only {n_rows} customers passed "
+        f"validation, but k-means is fitted for k up to {k_max} (vars k_selection.max = 10, "
+        f"n_clusters = {n_clusters}) and needs more customers than clusters: supply more rows "
+        f"or lower k_selection.max and n_clusters to at most {n_rows - 1}"
     ) in build.output
 
 
-def test_all_null_feature_fails_clearly(dbt_runner, tmp_path) -> None:
+def test_all_null_feature_fails_clearly(dbt_runner, schedule_environment, tmp_path) -> None:
     rows = valid_rows(20, 5)
     for row in rows:
         row["CREDIT_LIMIT"] = ""
     path = write_rows(tmp_path / "no_limit.csv", rows)
-    build = dbt_runner(VALIDATION_ONLY, {"customers_csv": str(path)}, check=False)
+    build = dbt_runner(VALIDATION_ONLY, env=schedule_environment(path), check=False)
     assert build.returncode != 0
     assert (
         "Feature credit_limit has no value in any of the 20 clean rows of input file "
-        f"'{path}' (var customers_csv): it cannot be imputed (all values empty or quarantined)"
+        f"'{path}' (env SEGMENTATION_CUSTOMERS_CSV): it cannot be imputed (all values empty or "
+        "quarantined)"
     ) in build.output
 
 
-def test_constant_feature_warns_and_is_neutral_in_the_model(dbt_runner, tmp_path) -> None:
+def test_constant_feature_warns_and_is_neutral_in_the_model(
+    dbt_runner, schedule_environment, tmp_path
+) -> None:
     """Zero variance: the build warns and goes on; the feature is 0 for everybody in z-space,
     so it adds nothing to distances or PCA (decision: keep-and-neutralize with a warning)."""
     rows = valid_rows(400, 8)
     for row in rows:
         row["TENURE"] = "12"
     path = write_rows(tmp_path / "constant_tenure.csv", rows)
-    build = dbt_runner(["build"], {"customers_csv": str(path)})
+    build = dbt_runner(["build"], env=schedule_environment(path))
     assert "Warning in test warn_constant_features" in build.output
     assert "Got 1 result, configured to warn if != 0" in build.output
     centroids = build.query("select * from ml.ml_kmeans_centroids")

@@ -170,3 +170,15 @@ def test_the_checker_finds_broken_links(tmp_path: Path) -> None:
     assert github_slug("Drift: is this month's input like the training data?") == (
         "drift-is-this-months-input-like-the-training-data"
     )
+
+
+def test_python_readme_lists_every_package_module() -> None:
+    """python/README.md's module table names every module of the package (issue 17: it once
+    named 4 of 16), so a newcomer finds where a piece of Python logic lives."""
+    package = PROJECT_DIR / "python" / "src" / "customer_segmentation"
+    listed = set(
+        re.findall(r"^\| `(\w+)` \|", (PROJECT_DIR / "python" / "README.md").read_text(), re.M)
+    )
+    modules = {path.stem for path in package.glob("*.py") if not path.stem.startswith("_")}
+    assert modules - listed == set(), f"add to python/README.md's table: {sorted(modules - listed)}"
+    assert listed - modules == set(), f"no such module: {sorted(listed - modules)}"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -53,10 +54,27 @@ def _chapter_of(page: Path) -> int | None:
 RUNNABLE_PAGES = [
     page for page in DOCUMENTS[1:] if any(block.mode == "run" for block in BLOCKS[page])
 ]
+#: Parts of docs pages that build every warehouse they read (a whole page, or a section from
+#: one `export SEGMENTATION_DB=` to the next) run in fresh copies of their own, each its own
+#: xdist scope (a `TestStandalone_<page>` class below), beside the README's sequence; the
+#: rest of each page runs after the README.
+STANDALONE = {
+    page: doc_blocks.standalone_parts(BLOCKS[page], BLOCKS[DOCUMENTS[0]])
+    for page in RUNNABLE_PAGES
+    if _chapter_of(page) is None
+}
+
+
+def _after_readme(page: Path) -> list:
+    """The blocks of `page` that run after the README (all but its standalone parts)."""
+    apart = {id(block) for part in STANDALONE.get(page, []) for block in part}
+    return [block for block in BLOCKS[page] if id(block) not in apart]
+
+
 DOCS_PAGES = [
     pytest.param(page, id=page.relative_to(PROJECT_DIR).as_posix())
     for page in RUNNABLE_PAGES
-    if _chapter_of(page) is None
+    if _chapter_of(page) is None and any(block.mode == "run" for block in _after_readme(page))
 ] or [pytest.param(None, marks=pytest.mark.skip(reason="no docs/ page has a runnable block"))]
 CHAPTERS = [
     pytest.param(i, id=f"line-{chapter.blocks[0].line}-{chapter.database}")
@@ -155,6 +173,12 @@ def test_chapters_partition_the_readme() -> None:
     for chapter in README_CHAPTERS:
         ran += [block.line for block in chapter.blocks]
     assert sorted(ran) == [block.line for block in readme]
+    # a docs page's blocks run once: after the README, or in one standalone part
+    for page, parts in STANDALONE.items():
+        lines = [block.line for block in _after_readme(page)]
+        lines += [block.line for part in parts for block in part]
+        assert sorted(lines) == [block.line for block in BLOCKS[page]], page
+    assert {page.name for page, parts in STANDALONE.items() if parts} >= {"history.md"}
     # a page exporting a warehouse builds it itself, or finds the README part that built it
     for page in RUNNABLE_PAGES:
         database = doc_blocks.exported_database(BLOCKS[page])
@@ -182,7 +206,7 @@ class TestReadme:
         """A docs page runs after the README (its reader has built the project), in its own
         shell."""
         started = time.monotonic()
-        results = _run_document(page, doc_project, frozenset({"run"}))
+        results = _run_blocks(_after_readme(page), page, doc_project)
         _assert_all_passed(results, str(page.relative_to(PROJECT_DIR)), time.monotonic() - started)
 
 
@@ -214,6 +238,28 @@ class TestReadmeChapters:
                 f"needs a file made earlier in the README fails here)\n{failures}",
                 pytrace=False,
             )
+
+
+def _standalone_class(page: Path, parts: list[tuple]) -> type:
+    """A test class (one xdist scope) that runs each standalone part of `page` in a fresh copy
+    of the project, as a reader who opens that section first."""
+    slug = re.sub(r"\W", "_", page.stem)
+
+    def test_blocks_run_as_written(self: object, tmp_path_factory: pytest.TempPathFactory) -> None:
+        results, started = [], time.monotonic()
+        for number, part in enumerate(parts):
+            project = _copy(tmp_path_factory, f"doc-test-{slug}-{number}")
+            results += _run_blocks(part, page, project)
+        _assert_all_passed(results, str(page.relative_to(PROJECT_DIR)), time.monotonic() - started)
+
+    name = f"TestStandalone_{slug}"
+    return type(name, (), {"test_blocks_run_as_written": test_blocks_run_as_written})
+
+
+for _page, _parts in STANDALONE.items():
+    if _parts:
+        _class = _standalone_class(_page, _parts)
+        globals()[_class.__name__] = _class
 
 
 @pytest.mark.spark

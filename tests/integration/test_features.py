@@ -128,47 +128,70 @@ def test_explicit_feature_list_with_minmax_scaling(dbt_runner):
     assert set(FEATURES + list(RATIOS)) == set(profiles["feature_name"])
 
 
+UNKNOWN = "unknown feature(s) for input_format 'cc_general': "
+SCALING = "var 'features.scaling' must be one of 'standard', 'robust', 'minmax', got 'zscore'"
+WINSORIZE = "var 'features.winsorize_quantiles' must be [low, high] with 0 <= low < high <= 1"
+BAD_TRANSFORM = "transform for 'balance' must be none, log1p or winsorize, got 'sqrt'"
+NOT_A_FEATURE = "var 'features.transforms' names 'recency_days', which is not a model feature"
+
+
 @pytest.mark.parametrize(
-    ("variables", "message"),
+    ("variables", "messages"),
     [
+        # one invocation carries several problems: every one is reported, under one header
         (
-            {"features": {"set": ["balance", "nope"]}},
-            "unknown feature(s) for input_format 'cc_general': nope",
+            {
+                "features": {
+                    "set": ["balance", "nope"],
+                    "transforms": {"balance": "sqrt"},
+                    "scaling": "zscore",
+                    "winsorize_quantiles": [0.9, 0.1],
+                }
+            },
+            [
+                "Invalid feature configuration (4 problems)",
+                UNKNOWN + "nope. Available: balance, balance_frequency, purchases",
+                BAD_TRANSFORM,
+                SCALING,
+                WINSORIZE + ", got [0.9, 0.1]",
+            ],
         ),
         (
-            {"features": {"set": ["balance; drop table x"]}},
-            "unknown feature(s) for input_format 'cc_general': balance; drop table x",
+            {"features": {"set": ["balance", "balance"], "transforms": {"recency_days": "log1p"}}},
+            [
+                "Invalid feature configuration (2 problems)",
+                "var 'features.set' must name at least one feature, each once; got "
+                "['balance', 'balance']",
+                NOT_A_FEATURE + " (balance, balance)",
+            ],
         ),
+        # a single problem is raised as it is
+        ({"features": {"set": ["balance; drop table x"]}}, [UNKNOWN + "balance; drop table x."]),
         (
             {"features": {"set": "everything"}},
-            "var 'features.set' must be one of seed17, engineered",
+            [
+                "var 'features.set' must be one of seed17, engineered, transactions or a list of "
+                "feature names, got 'everything'"
+            ],
         ),
-        ({"features": {"set": ["balance", "balance"]}}, "each once"),
         (
-            {"features": {"scaling": "zscore"}},
-            "var 'features.scaling' must be one of 'standard', 'robust', 'minmax', got 'zscore'",
+            {"input_format": "xml"},
+            ["var 'input_format' must be 'cc_general' or 'ledger', got 'xml'"],
         ),
-        ({"features": {"transforms": {"balance": "sqrt"}}}, "must be none, log1p or winsorize"),
-        ({"features": {"transforms": {"recency_days": "log1p"}}}, "not a model feature"),
-        (
-            {"features": {"winsorize_quantiles": [0.9, 0.1]}},
-            "var 'features.winsorize_quantiles' must be [low, high]",
-        ),
-        ({"input_format": "xml"}, "var 'input_format' must be 'cc_general' or 'ledger'"),
-        (
-            {"features": {"set": "transactions"}},
-            "unknown feature(s) for input_format 'cc_general'",
-        ),
+        ({"features": {"set": "transactions"}}, [UNKNOWN + "recency_days, frequency, monetary"]),
     ],
 )
-def test_bad_feature_configuration_fails_clearly(dbt_runner, variables, message):
+def test_bad_feature_configuration_fails_clearly(dbt_runner, variables, messages):
     build = dbt_runner(["parse"], variables, check=False)
     if build.returncode == 0:  # some checks only run when models compile
         build = dbt_runner(
             ["compile", "--select", "int_customers_standardized"], variables, check=False
         )
     assert build.returncode != 0
-    assert message in build.output
+    for message in messages:
+        assert message in build.output, message
+    if len(messages) == 1:
+        assert "Invalid feature configuration" not in build.output
 
 
 def test_standard_scaling_on_seed17_is_unchanged(sample_build):

@@ -68,6 +68,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
 @pytest.fixture(scope="module")
 def history(
     dbt_database_runner: Callable[[], Callable[..., object]],
+    schedule_environment: Callable[..., dict],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict:
     work = tmp_path_factory.mktemp("history")
@@ -86,8 +87,9 @@ def history(
     run = dbt_database_runner()
     result: dict = {"truth": {}, "tables": {}, "run": run}
     for month, as_of in MONTHS.items():
-        variables = {"customers_csv": str(files[month]), "as_of_date": as_of}
-        build = run(["build"], {**variables, **settings.get(month, {})})
+        # as a monthly schedule runs: the input and the date from the environment (no re-parse)
+        scheduled = schedule_environment(files[month], as_of)
+        build = run(["build"], settings.get(month), env=scheduled)
         result["tables"][month] = {
             name: build.query(f"select * from {schema}.{name}") for name, schema in TABLES.items()
         }
@@ -316,7 +318,7 @@ def test_replaying_an_earlier_date_or_a_bad_date_fails_clearly(history) -> None:
     assert "var 'as_of_date' must be a date 'YYYY-MM-DD'" in bad.output
     earlier = run(
         ["run", "--select", "ml_fit_run", "ml_centroid_history"],
-        {"as_of_date": "2026-02-15"},
+        env={"SEGMENTATION_AS_OF": "2026-02-15"},
         check=False,
     )
     assert earlier.returncode != 0

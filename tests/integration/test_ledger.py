@@ -3,6 +3,7 @@ on the same generated ledger, and the ledger segments end to end."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -199,14 +200,14 @@ def rfm_segment(r: int, f: int) -> str:
     return {1: "Hibernating", 2: "Hibernating", 5: "Cannot Lose Them"}.get(f, "At Risk")
 
 
-def test_rfm_segment_macro_covers_the_grid(ledger_build):
+def test_rfm_segment_macro_covers_the_grid(ledger_build, ledger_files):
     grid = " union all ".join(
         f"select {r} as r, {f} as f" for r in range(1, 6) for f in range(1, 6)
     )
-    compiled = ledger_build.dbt(
+    compiled = ledger_build.dbt(  # the build's own vars: a partial parse
         ["compile", "--quiet", "--inline",
          f"select r, f, {{{{ rfm_segment('r', 'f') }}}} as s from ({grid}) as grid"],
-        {"input_format": "ledger", "features": {"set": "transactions"}},
+        card_vars(ledger_files),
     ).output  # fmt: skip
     result = ledger_build.query(compiled)
     assert len(result) == 25
@@ -443,7 +444,9 @@ def test_retail_unit_tests_pass_without_accounts(retail_build, retail_file):
     assert "test_ledger_lines_checked_reason_codes_and_signed_amounts" in result.output
 
 
-def test_retail_window_errors_name_file_var_and_window(retail_build, retail_file, tmp_path):
+def test_retail_window_errors_name_file_var_and_window(
+    retail_build, retail_file, tmp_path, run_dbt
+):
     select = ["build", "--select", "+int_ledger_customer_features"]
     early = retail_build.dbt(
         select, {**retail_vars(retail_file), "ledger": {"as_of": "2020-01-01"}}, check=False
@@ -452,12 +455,18 @@ def test_retail_window_errors_name_file_var_and_window(retail_build, retail_file
     assert "No ledger customer to segment" in early.output
     assert str(retail_file) in early.output and "ledger.as_of" in early.output
     assert "[2019-01-01, 2020-01-01)" in early.output
-    wrong_dates = tmp_path / "us_dates.csv"
-    wrong_dates.write_text(
+    # US dates in the same file (the retail build's own vars, so a partial parse), into a fresh
+    # database; the file's content is put back afterwards
+    kept = tmp_path / "retail_kept.csv"
+    shutil.copy(retail_file, kept)
+    retail_file.write_text(
         "customer_id,transaction_ts,amount,category,transaction_type\n"
         "C1,03/01/1997,10.00,food,purchase\nC2,03/02/1997,5.00,food,purchase\n"
     )
-    bad = retail_build.dbt(select, retail_vars(wrong_dates), check=False)
+    try:
+        bad = run_dbt(select, tmp_path / "us_dates.duckdb", retail_vars(retail_file), check=False)
+    finally:
+        shutil.copy(kept, retail_file)
     assert bad.returncode != 0
     assert "has a valid transaction_ts: expected YYYY-MM-DD" in bad.output
-    assert "03/01/1997" in bad.output and str(wrong_dates) in bad.output
+    assert "03/01/1997" in bad.output and str(retail_file) in bad.output

@@ -248,11 +248,18 @@ def test_fixed_k_recovers_separated_archetypes(dbt_runner, tmp_path: Path, k: in
 
 
 def test_bad_settings_fail_with_clear_messages(dbt_runner) -> None:
-    build = dbt_runner(["run", "--select", "+ml_k_selection"], {"n_clusters": "four"}, check=False)
+    # on-run-start validation reports every bad setting at once: one invocation, two problems
+    build = dbt_runner(
+        ["run", "--select", "+ml_k_selection"],
+        {"n_clusters": "four", "features": {"imputation": "mode"}},
+        check=False,
+    )
     assert build.returncode != 0
+    assert "Invalid configuration (2 problems)" in build.output
     assert "var 'n_clusters' must be 'auto' or an integer between 2 and 50, got 'four'" in (
         build.output
     )
+    assert "var 'features.imputation' must be 'mean' or 'median', got 'mode'" in build.output
     build = dbt_runner(
         ["compile", "--select", "ml_segment_distance_stats"],
         {"diagnostics": {"outlier_contamination": 1.5}},

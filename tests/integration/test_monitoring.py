@@ -46,6 +46,7 @@ def psi(baseline: np.ndarray, current: np.ndarray) -> float:
 @pytest.fixture(scope="module")
 def monitoring(
     dbt_database_runner: Callable[[], Callable[..., object]],
+    schedule_environment: Callable[..., dict],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict:
     work = tmp_path_factory.mktemp("monitoring")
@@ -58,10 +59,13 @@ def monitoring(
     result: dict = {"inputs": {"jan": january, "feb": february}, "builds": {}, "segments": {}}
     result["feb_file"] = files["feb"]
     for month, as_of in MONTHS.items():
-        variables = {"customers_csv": str(files[month]), "as_of_date": as_of}
+        # the input and the date from the environment, as a monthly schedule sets them
+        variables = None
         if month == "feb":  # any share change above 0.01 points warns (checked against pandas)
-            variables["drift"] = {"share_change_warn_pp": FEB_WARN_PP}
-        build = run(["build"], variables, check=False)
+            variables = {"drift": {"share_change_warn_pp": FEB_WARN_PP}}
+        build = run(
+            ["build"], variables, check=False, env=schedule_environment(files[month], as_of)
+        )
         result["builds"][month] = build
         # the segments this run computed (also when the marts were not published)
         result["segments"][month] = build.query(

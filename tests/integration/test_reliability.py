@@ -116,22 +116,42 @@ def published_state(database: Path) -> dict[str, object]:
     return state
 
 
-def dbt_command(database: Path, variables: dict) -> tuple[list[str], dict[str, str]]:
+def dbt_command(
+    database: Path, variables: dict | None, schedule: dict[str, str]
+) -> tuple[list[str], dict[str, str]]:
     """`dbt build` into `database` as a user runs it: no SEGMENTATION_EXPORTS_DIR, so the
-    exports go beside the warehouse."""
-    command = [str(DBT), "build", "--target-path", str(database.with_suffix(".target"))]
-    command += ["--log-path", str(database.parent), "--vars", json.dumps(variables)]
+    exports go beside the warehouse; the input file and run date come from the environment
+    as in a scheduled run (`schedule`: SEGMENTATION_CUSTOMERS_CSV, SEGMENTATION_AS_OF). One
+    target folder per warehouse and vars, so runs that change only the schedule parse
+    partially."""
+    key = hashlib.sha256(json.dumps(variables or {}, sort_keys=True).encode()).hexdigest()[:12]
+    command = [str(DBT), "build", "--target-path", str(database.with_suffix(f".{key}.target"))]
+    command += ["--log-path", str(database.parent)]
+    if variables:
+        command += ["--vars", json.dumps(variables)]
     env = {key: value for key, value in os.environ.items() if key != "SEGMENTATION_EXPORTS_DIR"}
     env |= {
         "SEGMENTATION_DB": str(database),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "0",
         "PYTHONUNBUFFERED": "1",
+        **schedule,
     }
     return command, env
 
 
-def build(database: Path, variables: dict, check: bool = True) -> subprocess.CompletedProcess:
-    command, env = dbt_command(database, variables)
+def scheduled(customers_csv: Path, as_of_date: str | None = None) -> dict[str, str]:
+    """The environment of a scheduled run: this input file (and run date)."""
+    env = {"SEGMENTATION_CUSTOMERS_CSV": str(customers_csv)}
+    return env | ({"SEGMENTATION_AS_OF": as_of_date} if as_of_date else {})
+
+
+def build(
+    database: Path,
+    schedule: dict[str, str],
+    variables: dict | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess:
+    command, env = dbt_command(database, variables, schedule)
     result = subprocess.run(
         command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
     )
@@ -144,9 +164,9 @@ AS_OF = "2026-10-31"
 DRIFT_AS_OF = "2026-11-30"
 
 
-def kill_build_when(database: Path, variables: dict, pattern: str) -> str:
+def kill_build_when(database: Path, schedule: dict[str, str], pattern: str) -> str:
     """Start `dbt build`, SIGKILL it as soon as a log line matches `pattern`; return the log."""
-    command, env = dbt_command(database, variables)
+    command, env = dbt_command(database, None, schedule)
     process = subprocess.Popen(
         command,
         cwd=PROJECT_DIR,
@@ -192,7 +212,7 @@ def first_builds(tmp_path_factory, inputs) -> dict[str, Path]:
     for name in ("first", "second"):
         database = folder / f"{name}.duckdb"
         # the same as-of date: a run's time is part of its history rows
-        build(database, {"customers_csv": str(inputs["old"]), "as_of_date": AS_OF})
+        build(database, scheduled(inputs["old"], AS_OF))
         databases[name] = database
     return databases
 
@@ -279,9 +299,7 @@ def test_failed_and_killed_builds_change_nothing_users_read(first_builds, inputs
     assert before["macros"] and before["scored"][0] == 601  # as customer_segments above
 
     # (a) a drift alert: PAYMENTS x 10
-    drift = build(
-        database, {"customers_csv": str(inputs["drifted"]), "as_of_date": DRIFT_AS_OF}, False
-    )
+    drift = build(database, scheduled(inputs["drifted"], DRIFT_AS_OF), check=False)
     output = drift.stdout + drift.stderr
     assert drift.returncode != 0
     assert "Failure in test feature_drift_psi_below_alert_threshold" in output
@@ -294,20 +312,18 @@ def test_failed_and_killed_builds_change_nothing_users_read(first_builds, inputs
     # (b) a build that fails on a test or guard: 12 rows and k = 12
     # (every failed run uses the drifted run's date: history accepts runs in time order only,
     # and a run of the same date replaces the earlier one's history rows)
-    tiny_vars = {"customers_csv": str(inputs["tiny"]), "n_clusters": 12, "as_of_date": DRIFT_AS_OF}
-    failed = build(database, tiny_vars, False)
+    tiny = scheduled(inputs["tiny"], DRIFT_AS_OF)
+    failed = build(database, tiny, {"n_clusters": 12}, check=False)
     assert failed.returncode != 0
     print("12 rows, k = 12:", re.findall(r"(?:Failure|Error) in \w+ \w+", failed.stdout))
     assert published_state(database) == before
 
     # (c) SIGKILL while the Python model fits k-means, and in the middle of the marts
-    new_vars = {"customers_csv": str(inputs["new"]), "as_of_date": DRIFT_AS_OF}
-    log = kill_build_when(database, new_vars, r"START python table model ml\.ml_kmeans_centroids")
+    new = scheduled(inputs["new"], DRIFT_AS_OF)
+    log = kill_build_when(database, new, r"START python table model ml\.ml_kmeans_centroids")
     assert "OK created python table model ml.ml_kmeans_centroids" not in log
     assert published_state(database) == before
-    kill_build_when(
-        database, new_vars, r"OK created sql table model marts_build\.customer_segments"
-    )
+    kill_build_when(database, new, r"OK created sql table model marts_build\.customer_segments")
     with duckdb.connect(str(database), read_only=True) as con:
         (n_building,) = con.execute(
             "select count(*) from marts_build.customer_segments"
@@ -322,10 +338,7 @@ def test_failed_and_killed_builds_change_nothing_users_read(first_builds, inputs
     assert (DRIFT_AS_OF, False) in registry and (AS_OF, True) in registry
 
     # (d) accepting the drift publishes that run: everything changes, together
-    accepted = build(
-        database,
-        {"customers_csv": str(inputs["drifted"]), "as_of_date": DRIFT_AS_OF, "accept_drift": True},
-    )
+    accepted = build(database, scheduled(inputs["drifted"], DRIFT_AS_OF), {"accept_drift": True})
     assert "Warning in test feature_drift_psi_below_alert_threshold" in accepted.stdout
     after = published_state(database)
     assert len(after["published_runs"]) == 2
@@ -356,7 +369,7 @@ def test_a_failed_build_does_not_publish(first_builds, tmp_path) -> None:
     before = published_state(database)
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join([",".join(CC_GENERAL_COLUMNS), BAD_ROWS[0], BAD_ROWS[1]]) + "\n")
-    result = build(database, {"customers_csv": str(bad)}, check=False)
+    result = build(database, scheduled(bad), check=False)
     assert result.returncode != 0
     assert "Marts NOT published" in result.stdout
     assert published_state(database) == before

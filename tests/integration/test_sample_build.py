@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import StandardScaler
@@ -54,34 +52,6 @@ def test_sample_segments_recover_the_generator_archetypes(sample_build) -> None:
         lambda names: names.value_counts().idxmax()
     )
     assert majority.to_dict() == expected
-
-
-def test_median_imputation_matches_pandas(dbt_runner) -> None:
-    selection = ["--select", "+int_customers_imputed", "--indirect-selection", "cautious"]
-    build = dbt_runner(["build", *selection], {"features": {"imputation": "median"}})
-    values = build.query("select * from intermediate.int_feature_imputation_values").set_index(
-        "feature_name"
-    )
-    raw = pd.read_csv(SAMPLE_CSV).rename(columns=sql_name)[FEATURES]
-    medians = raw.median()
-    for feature in FEATURES:
-        assert values.loc[feature, "imputation_value"] == pytest.approx(medians[feature], rel=1e-12)
-    assert (values["imputation_method"] == "median").all()
-    imputed = build.query("select * from intermediate.int_customers_imputed").set_index(
-        "customer_id"
-    )
-    expected = (
-        pd.read_csv(SAMPLE_CSV)
-        .set_index("CUST_ID")["MINIMUM_PAYMENTS"]
-        .fillna(medians["minimum_payments"])
-    )
-    np.testing.assert_allclose(imputed.loc[expected.index, "minimum_payments"], expected)
-
-
-def test_unknown_imputation_method_fails_with_a_clear_message(dbt_runner) -> None:
-    build = dbt_runner(["build"], {"features": {"imputation": "mode"}}, check=False)
-    assert build.returncode != 0
-    assert "var 'features.imputation' must be 'mean' or 'median', got 'mode'" in build.output
 
 
 def test_fit_on_a_sample_scores_everybody(dbt_runner, tmp_path: Path) -> None:

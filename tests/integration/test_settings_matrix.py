@@ -10,7 +10,7 @@ independently here (NumPy / scikit-learn / pandas).
   stability, surrogate_tree_max_depth 10, outlier_contamination 0.2) on the engineered feature
   set with robust scaling.
 - `history`: four monthly runs into one warehouse covering drift_baseline previous / first /
-  pinned and segment_match_max_distance none / a tiny distance.
+  pinned and segment_match_max_distance none / YAML null / a tiny distance.
 """
 
 from __future__ import annotations
@@ -109,6 +109,26 @@ def test_one_principal_component_and_two_segments(low) -> None:
     )
     assert fit["fit_inertia"].iloc[0] == pytest.approx(inertia, rel=1e-9)
     assert build.table("pca_components")["component"].unique().tolist() == [1]
+
+
+def test_median_imputation_values_match_pandas(low) -> None:
+    """features.imputation: median (the mean is the default, built everywhere else): every
+    feature's fill value is its pandas median, and the missing entries get it."""
+    build = low["build"]
+    raw = read_input(low["csv"])
+    assert raw["minimum_payments"].isna().sum() > 0  # the imputation is exercised
+    values = build.query("select * from intermediate.int_feature_imputation_values").set_index(
+        "feature_name"
+    )
+    assert (values["imputation_method"] == "median").all()
+    np.testing.assert_allclose(
+        values.loc[FEATURES, "imputation_value"], raw.median()[FEATURES], rtol=1e-12
+    )
+    imputed = build.query("select * from intermediate.int_customers_imputed").set_index(
+        "customer_id"
+    )
+    expected = raw["minimum_payments"].fillna(raw["minimum_payments"].median())
+    np.testing.assert_allclose(imputed.loc[expected.index, "minimum_payments"], expected)
 
 
 def test_no_outliers_and_a_two_customer_silhouette_sample(low) -> None:
@@ -212,36 +232,40 @@ MONTHS = ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30"]
 @pytest.fixture(scope="module")
 def history(
     dbt_database_runner: Callable[[], Callable[..., object]],
+    schedule_environment: Callable[..., dict[str, str]],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict:
     """Jan: input A. Feb: A again, matching without a distance limit (segment_match_max_distance
-    none). Mar: input B, drift against the FIRST run, matching with a tiny limit (every
-    segment new). Apr: B again, drift baseline pinned to February's run time."""
+    `none` as documented, given in both months so they share their vars). Mar: input B, drift
+    against the FIRST run, matching with a tiny limit (every segment new). Apr: B again, drift
+    baseline pinned to February's run time, matching without a limit given as YAML null. The
+    input file and the run date come from the environment, as a monthly schedule gives them."""
     work = tmp_path_factory.mktemp("matrix-history")
     inputs = {
         "a": write_customers(work / "a.csv", 400, seed=21),
         "b": write_customers(work / "b.csv", 400, seed=22),
     }
     plan = [
-        ("a", {}),
-        ("a", {"history": {"segment_match_max_distance": None}}),  # YAML null; `none` below
+        ("a", {"history": {"segment_match_max_distance": "none"}}),
+        ("a", {"history": {"segment_match_max_distance": "none"}}),
         (
             "b",
             {"drift": {"baseline": "first"}, "history": {"segment_match_max_distance": 0.001}},
         ),
-        ("b", {"drift": {"baseline": MONTHS[1]}}),
+        (
+            "b",
+            {
+                "drift": {"baseline": MONTHS[1]},
+                "history": {"segment_match_max_distance": None},  # YAML null
+            },
+        ),
     ]
     run = dbt_database_runner()
     result: dict = {"inputs": inputs, "builds": [], "drift": [], "history": []}
     for as_of, (name, settings) in zip(MONTHS, plan, strict=True):
-        variables = {
-            "customers_csv": str(inputs[name]),
-            "as_of_date": as_of,
-            "n_clusters": 3,
-            **CHEAP,
-            **settings,
-        }
-        build = run(["build"], variables, check=False)
+        variables = {"n_clusters": 3, **CHEAP, **settings}
+        env = schedule_environment(customers_csv=inputs[name], as_of_date=as_of)
+        build = run(["build"], variables, check=False, env=env)
         result["builds"].append(build)
         # what this run computed (published or not: a drift alert would keep the old marts)
         result["drift"].append(build.query("select * from marts_build.feature_drift"))
@@ -307,10 +331,14 @@ def test_each_run_labels_every_customer_like_scikit_learn(history) -> None:
     assert adjusted_rand_score(labels, segments["segment_id"]) > 0.95
 
 
-def test_documented_none_for_segment_match_max_distance_is_accepted(dbt_runner) -> None:
-    build = dbt_runner(
-        ["run", "--select", "stg_cc_general__customers"],
-        {"history": {"segment_match_max_distance": "none"}},
-        check=False,
-    )
-    assert build.returncode == 0, build.output[-2000:]
+def test_documented_none_and_yaml_null_for_segment_match_max_distance(history) -> None:
+    """`none` (as docs/configuration.md writes it, January and February) and YAML null (April)
+    both mean no distance limit: the builds pass and a refit on the same input keeps every id."""
+    registry = history["registry"].set_index("run_id")
+    run_ids = history["registry"]["run_id"].tolist()
+    for month in (1, 3):
+        assert history["builds"][month].returncode == 0, history["builds"][month].output[-2000:]
+        assert registry.loc[run_ids[month], "n_new_segments"] == 0
+    centroids = history["centroids"].drop_duplicates(["run_id", "segment_id"])
+    ids = {run: set(group["segment_id"]) for run, group in centroids.groupby("run_id")}
+    assert ids[run_ids[3]] == ids[run_ids[2]]

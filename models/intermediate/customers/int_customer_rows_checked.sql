@@ -1,9 +1,10 @@
 -- Every input row with the outcome of every row-level check (one row per file row).
 -- `issue__<column>`: the reason code of the check the column's value fails (NULL when fine);
 -- `issue__customer_id`, `issue__purchases_sum`: the row-level checks. A finding quarantines the
--- row unless its reason code is listed in var `warn_only_checks` (then the row is kept and the
--- finding reported). Duplicates: among the rows of one customer id that pass every blocking
--- check, the first in file order is kept; later ones are quarantined as duplicate_customer_id.
+-- row unless its reason code is listed in var `validation.warn_only_checks` (then the row is
+-- kept and the finding reported). Duplicates: among the rows of one customer id that pass every
+-- blocking check, the first in file order is kept; later ones are quarantined as
+-- duplicate_customer_id.
 {%- set columns = cc_general_columns() | map(attribute="name") | list %}
 {%- set tolerance = setting("validation", "purchases_tolerance") | float %}
 

@@ -1,5 +1,6 @@
--- Every customer's imputed input columns plus the engineered features: ratios with a safe zero
--- rule (a zero or missing denominator gives 0) and the purchase type.
+-- Every customer's imputed input columns plus the engineered features (preprocess_features,
+-- step engineer: ratios with a safe zero rule, a zero or missing denominator gives 0, and the
+-- purchase type).
 
 with
 
@@ -9,14 +10,12 @@ customers as (
 
 ),
 
-engineered as (
+{{ preprocess_features("customers", steps=["engineer"]) }},
 
-    select
-        *,
-        {{ engineered_feature_columns() }}
+final as (
 
-    from customers
+    select * from preprocess__engineered
 
 )
 
-select * from engineered
+select * from final

@@ -1,4 +1,4 @@
--- The customers the model is fitted on: a seeded uniform sample of at most `fit_sample_size`
+-- The customers the model is fitted on: a seeded uniform sample of at most `kmeans.fit_sample_size`
 -- customers (everybody when there are fewer), standardized features only, under the feature
 -- names. The sample is the customers with the smallest md5(customer_id || seed): deterministic,
 -- independent of row order, and the same on every engine.

@@ -1,5 +1,5 @@
--- Every customer with missing feature values filled from int_feature_imputation_values.
-{%- set features = base_feature_columns() %}
+-- Every customer with missing feature values filled from int_feature_imputation_values
+-- (preprocess_features, step impute: the same SQL assign_segment scores new customers with).
 
 with
 
@@ -15,30 +15,11 @@ imputation_values as (
 
 ),
 
-fill_values as (
-
-    select {{ pivot_feature_values("imputation_value", features, prefix="fill__") }}
-    from imputation_values
-
-),
-
-imputed as (
-
-    select
-        customers.customer_id,
-        {% for feature in features -%}
-            coalesce(customers.{{ feature }}, fill_values.fill__{{ feature }}) as {{ feature }},
-        {% endfor %}
-        {{ count_nulls(features, "customers") }} as n_imputed_values
-
-    from customers
-    cross join fill_values
-
-),
+{{ preprocess_features("customers", imputation="imputation_values", steps=["impute"]) }},
 
 final as (
 
-    select * from imputed
+    select * from preprocess__imputed
 
 )
 

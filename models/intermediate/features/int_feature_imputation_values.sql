@@ -1,5 +1,6 @@
--- The value each feature's missing entries are filled with (var `imputation`: mean | median),
--- one row per feature. Persisted so new customers can be imputed exactly the same way.
+-- The value each feature's missing entries are filled with (var `features.imputation`:
+-- mean | median), one row per feature. Persisted so new customers can be imputed exactly the
+-- same way.
 --
 -- A score run (docs/lifecycle.md) selects the scoring model's stored rows instead of `fitted`.
 {%- set decision = lifecycle_decision() %}
@@ -8,7 +9,7 @@
 {%- set method = setting("features", "imputation") %}
 {%- if method not in ["mean", "median"] and execute %}
     {{ exceptions.raise_compiler_error(
-        "var 'imputation' must be 'mean' or 'median', got '" ~ method ~ "'") }}
+        "var 'features.imputation' must be 'mean' or 'median', got '" ~ method ~ "'") }}
 {%- endif %}
 {%- set features = base_feature_columns() %}
 

@@ -15,18 +15,9 @@
 {%- set parameters = stored_parameters("ml_model_scaling_parameters", decision.model_run_id)
     if decision.run_kind == "score" else "fitted" %}
 {%- set features = segmentation_features() %}
+{#- segmentation_features() has checked features.scaling and features.winsorize_quantiles -#}
 {%- set scaling = setting("features", "scaling") %}
-{%- if scaling not in ["standard", "robust", "minmax"] %}
-    {{ exceptions.raise_compiler_error(
-        "var 'features.scaling' must be one of 'standard', 'robust', 'minmax', got '" ~ scaling ~ "'") }}
-{%- endif %}
 {%- set quantiles = setting("features", "winsorize_quantiles") %}
-{%- if quantiles is string or quantiles | length != 2
-    or not (0 <= quantiles[0] | float < quantiles[1] | float <= 1) %}
-    {{ exceptions.raise_compiler_error(
-        "var 'features.winsorize_quantiles' must be [low, high] with 0 <= low < high <= 1, got "
-        ~ quantiles) }}
-{%- endif %}
 {%- set low_q, high_q = quantiles[0] | float, quantiles[1] | float %}
 
 with

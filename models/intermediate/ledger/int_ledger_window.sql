@@ -1,5 +1,5 @@
 -- The ledger's 12-month activity window, one row: [window_start, as_of). as_of is var
--- ledger_as_of when set, else the day after the last valid transaction in the file. A file
+-- ledger.as_of when set, else the day after the last valid transaction in the file. A file
 -- without one valid timestamp stops the build here, naming the file and an offending value.
 {%- set window = ledger_window() %}
 {%- set path = setting("transactions_csv") | string | replace("'", "''") %}
@@ -43,7 +43,7 @@ as_of as (
                 else cast('{{ window.as_of }}' as date)
             {%- endif %}
         end as as_of_date,
-        '{{ "day after the last transaction" if window is none else "var ledger_as_of" }}'
+        '{{ "day after the last transaction" if window is none else "var ledger.as_of" }}'
             as as_of_rule
 
     from file_range

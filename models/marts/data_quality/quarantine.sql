@@ -1,7 +1,8 @@
 -- Every finding of row-level validation: one row per input row, reason code and column. A row
 -- is either quarantined (left out of the segmentation, `row_action` = 'quarantined') or kept with a
 -- warning (`row_action` = 'kept': every finding on it is a check listed in var
--- `warn_only_checks`). The reason is a sentence naming the column and the offending value.
+-- `validation.warn_only_checks`). The reason is a sentence naming the column and the offending
+-- value.
 {%- set columns = cc_general_columns() %}
 
 with

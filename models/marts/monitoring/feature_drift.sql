@@ -1,8 +1,8 @@
 -- Has the input drifted from the data the model was fitted on? One row per model feature: the
 -- population stability index (PSI) of the current fit sample's raw values against the training
--- distribution stored with the baseline run (ml_feature_baseline; var `drift_baseline`:
--- previous run by default), and a status from the thresholds `drift_psi_warn` and
--- `drift_psi_alert`.
+-- distribution stored with the baseline run (ml_feature_baseline; var `drift.baseline`:
+-- previous run by default), and a status from the thresholds `drift.psi_warn` and
+-- `drift.psi_alert`.
 --
 -- PSI = sum over the baseline's bins of (current share - baseline share) * ln(current share /
 -- baseline share), the current values binned with the baseline's decile edges. An empty bin's

@@ -4,7 +4,7 @@
 -- 17 CC GENERAL columns after imputation (NULL where a ledger input cannot derive them) and the
 -- purchase type. An
 -- outlier lies farther from its centroid than the segment's outlier distance threshold
--- (ml_segment_distance_stats, var outlier_contamination).
+-- (ml_segment_distance_stats, var diagnostics.outlier_contamination).
 {%- set columns = cc_general_columns() | map(attribute="name") | list %}
 {%- set delivered = base_feature_columns() %}
 {#- The two plot axes pc1, pc2 (the contract fixes the columns): pc2 is NULL when var

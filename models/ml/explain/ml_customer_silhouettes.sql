@@ -1,9 +1,10 @@
 -- Silhouette of a seeded sample of customers under the fitted segmentation, in SQL: the
--- `silhouette_sample_size` customers with the smallest md5(customer_id || '-' || seed) (all of
--- them when fewer). For a sampled customer, a = mean distance to the other sampled members of
--- its segment, b = the smallest mean distance to the sampled members of another segment, and
--- silhouette = (b - a) / max(a, b) (scikit-learn's silhouette_samples on the sample): 0 when
--- the customer is alone in its segment within the sample or a = b = 0, NULL with one segment.
+-- `diagnostics.silhouette_sample_size` customers with the smallest
+-- md5(customer_id || '-' || seed) (all of them when fewer). For a sampled customer, a = mean
+-- distance to the other sampled members of its segment, b = the smallest mean distance to the
+-- sampled members of another segment, and silhouette = (b - a) / max(a, b) (scikit-learn's
+-- silhouette_samples on the sample): 0 when the customer is alone in its segment within the
+-- sample or a = b = 0, NULL with one segment.
 {%- set features = segmentation_features() %}
 {%- set sample_size = setting("diagnostics", "silhouette_sample_size") | int %}
 {%- if sample_size < 2 %}
