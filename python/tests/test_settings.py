@@ -72,6 +72,13 @@ FLAT_DEFAULTS = {
     "input_lineage": None,
 }
 
+#: Settings that did not exist before the grouping (issue 20: the model lifecycle).
+ADDED_AFTER_GROUPING = {
+    "lifecycle.refit",
+    "lifecycle.champion_run_id",
+    "lifecycle.max_champion_age_days",
+}
+
 
 def problems_of(variables: dict[str, object]) -> list[str]:
     with pytest.raises(SettingsError) as raised:
@@ -89,7 +96,8 @@ def test_defaults_equal_the_flat_defaults_before_grouping() -> None:
         else:
             assert effective[old] == default, old
     # every setting has a home in the old list (nothing added or lost by the move)
-    n_settings = len(definitions())
+    # (settings added after the grouping are not in the old list)
+    n_settings = len([d for d in definitions() if d.name not in ADDED_AFTER_GROUPING])
     assert n_settings == len(FLAT_DEFAULTS)
     assert Settings.from_vars({}) == Settings() == Settings.from_vars(None)
 

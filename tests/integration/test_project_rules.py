@@ -53,6 +53,7 @@ MANY_CHILDREN = {
     "ml_customer_scores": "every customer's assignment: the one wide scored relation (a view)",
     "ml_fit_run": "the run's identity (id, time, settings) that every run-stamped table carries",
     "ml_segment_personas": "the segment dimension: every mart that names a segment joins it",
+    "ml_lifecycle_run": "fit or score run: each Python fit model reads it to fit or load a model",
 }
 #: Grains checked by a unique test or a primary-key constraint; models without one, and why.
 NO_GRAIN_TEST = {

@@ -49,6 +49,9 @@ VOLATILE_COLUMNS = {
     "previous_run_at",
     "sweep_run_id",
     "sweep_run_at",
+    # the lifecycle: the scoring model is this run's fit (its id), the stores' schema differs
+    "model_run_id",
+    "parameter_store",
 }
 RELATIVE_TOLERANCE = 1e-9
 

@@ -1,6 +1,11 @@
 -- The value each feature's missing entries are filled with (var `features.imputation`:
 -- mean | median), one row per feature. Persisted so new customers can be imputed exactly the
 -- same way.
+--
+-- A score run (docs/lifecycle.md) selects the scoring model's stored rows instead of `fitted`.
+{%- set decision = lifecycle_decision() %}
+{%- set parameters = stored_parameters("ml_model_imputation_values", decision.model_run_id)
+    if decision.run_kind == "score" else "fitted" %}
 {%- set method = setting("features", "imputation") %}
 {%- if method not in ["mean", "median"] and execute %}
     {{ exceptions.raise_compiler_error(
@@ -41,7 +46,7 @@ unpivoted as (
 
 ),
 
-final as (
+fitted as (
 
     select
         feature_name,
@@ -51,6 +56,19 @@ final as (
         n_customers - n_present as n_missing
 
     from unpivoted
+
+),
+
+final as (
+
+    select
+        model_parameters.feature_name,
+        model_parameters.imputation_method,
+        model_parameters.imputation_value,
+        model_parameters.n_customers,
+        model_parameters.n_missing
+
+    from {{ parameters }} as model_parameters
 
 )
 

@@ -9,6 +9,11 @@
 -- robust) or its value minus the min (minmax). feature_mean and feature_stddev describe the
 -- transformed feature whatever the scaling. Means and standard deviations are two-pass sums
 -- computed exactly (see exact_sum), so the parameters are the same bit for bit on every run.
+--
+-- A score run (docs/lifecycle.md) selects the scoring model's stored rows instead of `fitted`.
+{%- set decision = lifecycle_decision() %}
+{%- set parameters = stored_parameters("ml_model_scaling_parameters", decision.model_run_id)
+    if decision.run_kind == "score" else "fitted" %}
 {%- set features = segmentation_features() %}
 {#- segmentation_features() has checked features.scaling and features.winsorize_quantiles -#}
 {%- set scaling = setting("features", "scaling") %}
@@ -129,7 +134,7 @@ transforms as (
 
 ),
 
-final as (
+fitted as (
 
     select
         unpivoted.feature_name,
@@ -153,6 +158,24 @@ final as (
         on unpivoted.feature_name = transforms.feature_name
     inner join bounds_unpivoted
         on unpivoted.feature_name = bounds_unpivoted.feature_name
+
+),
+
+final as (
+
+    select
+        model_parameters.feature_name,
+        model_parameters.transform_method,
+        model_parameters.lower_bound,
+        model_parameters.upper_bound,
+        model_parameters.scaling_method,
+        model_parameters.feature_center,
+        model_parameters.feature_scale,
+        model_parameters.feature_mean,
+        model_parameters.feature_stddev,
+        model_parameters.n_customers
+
+    from {{ parameters }} as model_parameters
 
 )
 

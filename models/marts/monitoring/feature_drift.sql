@@ -9,12 +9,20 @@
 -- share is replaced by `psi_epsilon` (0.0001) on either side, so the PSI stays finite.
 {%- set features = segmentation_features() %}
 {%- set baseline = drift_baseline_run("baseline_runs.run_at", "fit_run.run_at") %}
+{#- A score run compares with the training distribution of the model that scores it. #}
+{%- set decision = lifecycle_decision() %}
+{%- if decision.run_kind == "score" %}
+    {%- set baseline = {
+        "condition": "baseline_runs.run_id = '" ~ decision.model_run_id ~ "'", "order": "desc"
+    } %}
+{%- endif %}
 {%- set psi_epsilon = 0.0001 %}
 {#- `previous` / `first` look only at runs of this run's input lineage (a new data set starts
     its own baseline; docs/decisions/012-switching-data-sets.md); a pinned run time is taken
     as given. Rows stored before lineages existed count as `default`. #}
 {%- set baseline_choice = setting("drift", "baseline") | string | trim %}
-{%- set same_lineage = baseline_choice in ["previous", "first"] %}
+{%- set same_lineage = baseline_choice in ["previous", "first"]
+    and decision.run_kind != "score" %}
 
 with
 

@@ -10,6 +10,7 @@ k_selection.refresh); otherwise it adds nothing and the last sweep stays current
 import pandas as pd
 
 from customer_segmentation.frames import is_spark, to_engine, to_pandas
+from customer_segmentation.lifecycle import is_score_run
 from customer_segmentation.model_selection import select_k, selection_messages
 from customer_segmentation.progress import Progress, log_progress, log_warning
 from customer_segmentation.settings import Settings
@@ -38,6 +39,9 @@ def model(dbt, session):
     sample = to_pandas(dbt.ref("int_customers_fit_sample"))
     run = to_pandas(dbt.ref("ml_fit_run"))
     store = to_pandas(session.sql(f"select * from {dbt.this}")) if dbt.is_incremental else None
+    if store is not None and is_score_run(to_pandas(dbt.ref("ml_lifecycle_run"))):
+        log_progress("k sweep skipped: score run (docs/lifecycle.md)")
+        return to_engine(store if is_spark(session) else store.iloc[:0], session)
     n_k = sweep_settings.max - sweep_settings.min + 1
     n_sweep = min(len(sample), sweep_settings.sample_size)
 

@@ -8,6 +8,7 @@ cluster instead (docs/spark.md).
 
 from customer_segmentation.clustering import fit_kmeans
 from customer_segmentation.frames import is_spark, to_engine, to_pandas
+from customer_segmentation.lifecycle import is_score_run
 from customer_segmentation.model_selection import chosen_k
 from customer_segmentation.progress import Progress
 from customer_segmentation.settings import Settings
@@ -27,6 +28,8 @@ def model(dbt, session):
             centroids = fit_kmeans_mllib(sample, n_clusters, kmeans.random_seed, kmeans.n_init)
         return to_engine(centroids, session)
     sample = to_pandas(dbt.ref("int_customers_fit_sample"))
+    if is_score_run(to_pandas(dbt.ref("ml_lifecycle_run"))):  # no fit: the model's centroids score
+        sample = sample.iloc[:0]
     if sample.empty:  # `dbt run --empty`: no k was evaluated
         return to_engine(fit_kmeans(sample, n_clusters=1, random_seed=kmeans.random_seed), session)
     n_clusters = chosen_k(k_selection)

@@ -7,6 +7,7 @@ delete+insert on DuckDB, in the model on Spark (it returns the whole table, whic
 
 from customer_segmentation.frames import is_spark, replace_rows, to_engine, to_pandas
 from customer_segmentation.history import assign_stable_ids, parse_max_distance
+from customer_segmentation.lifecycle import is_score_run
 from customer_segmentation.settings import Settings
 
 
@@ -18,6 +19,8 @@ def model(dbt, session):
     centroids = to_pandas(dbt.ref("ml_kmeans_centroids"))
     scaling = to_pandas(dbt.ref("int_feature_scaling_parameters"))
     history = to_pandas(session.sql(f"select * from {dbt.this}")) if dbt.is_incremental else None
+    if history is not None and is_score_run(to_pandas(dbt.ref("ml_lifecycle_run"))):
+        return to_engine(history if is_spark(session) else history.iloc[:0], session)
     rows = assign_stable_ids(centroids, scaling, run, history, max_distance=max_distance)
     if is_spark(session):
         rows = replace_rows(history, rows, key="run_at")

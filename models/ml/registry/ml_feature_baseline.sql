@@ -16,6 +16,8 @@
     full_refresh=false,
     on_schema_change="append_new_columns",
 ) }}
+{#- A score run adds nothing: its drift is measured against its model's stored distribution. #}
+{%- set decision = lifecycle_decision() %}
 
 with
 
@@ -153,6 +155,9 @@ final as (
     inner join deciles
         on bins.feature_name = deciles.feature_name
     cross join fit_run
+    {%- if decision.run_kind != "fit" %}
+    where 1 = 0
+    {%- endif %}
 
 )
 

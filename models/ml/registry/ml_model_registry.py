@@ -7,7 +7,8 @@ transaction that publishes the run, so a failed or killed run is never recorded 
 
 from customer_segmentation.exports import with_unpublished_status
 from customer_segmentation.frames import is_spark, replace_rows, to_engine, to_pandas
-from customer_segmentation.history import registry_row
+from customer_segmentation.history import registry_row, score_registry_row
+from customer_segmentation.lifecycle import decision_reason, is_score_run, scoring_model
 from customer_segmentation.settings import Settings
 
 
@@ -18,7 +19,16 @@ def model(dbt, session):
     centroids = to_pandas(dbt.ref("ml_segment_centroids"))
     history = to_pandas(dbt.ref("ml_centroid_history"))
     fit_sample = to_pandas(dbt.ref("int_customers_fit_sample"))
-    row = registry_row(run, centroids, history, fit_sample, random_state=random_seed)
+    lifecycle = to_pandas(dbt.ref("ml_lifecycle_run"))
+    reason = decision_reason(lifecycle)
+    if is_score_run(lifecycle):  # a scoring run of a registered model
+        row = score_registry_row(
+            run, centroids, fit_sample, scoring_model(lifecycle), reason, random_state=random_seed
+        )
+    else:
+        row = registry_row(
+            run, centroids, history, fit_sample, random_state=random_seed, decision_reason=reason
+        )
     row = with_unpublished_status(row)
     if is_spark(session) and dbt.is_incremental:
         row = replace_rows(to_pandas(session.sql(f"select * from {dbt.this}")), row, key="run_at")

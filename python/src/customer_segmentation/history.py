@@ -64,6 +64,10 @@ REGISTRY_COLUMNS = {
     "n_retired_segments": "int64",
     "retired_segment_ids": "string",
     "previous_run_id": "string",
+    "run_kind": "string",
+    "model_run_id": "string",
+    "decision_reason": "string",
+    "has_drift_alert": "boolean",
 }
 
 MATCH_STATUSES = ("first_run", "matched", "new")
@@ -279,6 +283,7 @@ def registry_row(
     fit_sample: pd.DataFrame,
     random_state: int,
     silhouette_sample_size: int = 2000,
+    decision_reason: str = "refit: always",
 ) -> pd.DataFrame:
     """One ``ml_model_registry`` row for the current fit.
 
@@ -322,5 +327,54 @@ def registry_row(
         "n_retired_segments": len(retired),
         "retired_segment_ids": ",".join(str(s) for s in retired),
         "previous_run_id": previous_run_id,
+        "run_kind": "fit",
+        "model_run_id": run_id,
+        "decision_reason": decision_reason,
+        "has_drift_alert": False,
+    }
+    return pd.DataFrame([row]).astype(REGISTRY_COLUMNS)
+
+
+def score_registry_row(
+    run: pd.DataFrame,
+    centroids: pd.DataFrame,
+    fit_sample: pd.DataFrame,
+    model_run_id: str,
+    decision_reason: str,
+    random_state: int,
+    silhouette_sample_size: int = 2000,
+) -> pd.DataFrame:
+    """One ``ml_model_registry`` row for a score run: model ``model_run_id`` (its stored
+    centroids, ``centroids``, with their fit's k, inertia and training size) scored this run's
+    input; the silhouette is the model's on this run's fit sample. No ids were matched."""
+    if len(run) == 0 or len(centroids) == 0:
+        return _empty(REGISTRY_COLUMNS)
+    first = run.iloc[0]
+    segment_ids = sorted(int(s) for s in centroids["segment_id"].unique())
+    silhouette, n_used = silhouette_estimate(
+        fit_sample, centroids, silhouette_sample_size, random_state
+    )
+    row = {
+        "run_id": str(first["run_id"]),
+        "run_at": pd.Timestamp(first["run_at"]),
+        "input_fingerprint": str(first["input_fingerprint"]),
+        "n_input_customers": int(first["n_input_customers"]),
+        "n_fit_rows": int(centroids["n_fit_rows"].iloc[0]),
+        "n_clusters": len(segment_ids),
+        "fit_inertia": float(centroids["fit_inertia"].iloc[0]),
+        "silhouette": np.nan if silhouette is None else silhouette,
+        "silhouette_sample_size": n_used,
+        "feature_list": ",".join(sorted(str(f) for f in centroids["feature_name"].unique())),
+        "run_vars": json.dumps(json.loads(str(first["run_vars"])), sort_keys=True),
+        "segment_ids": ",".join(str(s) for s in segment_ids),
+        "n_matched_segments": 0,
+        "n_new_segments": 0,
+        "n_retired_segments": 0,
+        "retired_segment_ids": "",
+        "previous_run_id": None,
+        "run_kind": "score",
+        "model_run_id": model_run_id,
+        "decision_reason": decision_reason,
+        "has_drift_alert": False,
     }
     return pd.DataFrame([row]).astype(REGISTRY_COLUMNS)

@@ -532,6 +532,32 @@ class DriftSettings:
 
 
 @dataclass(frozen=True)
+class LifecycleSettings:
+    """lifecycle: fit runs vs score runs, and which registered model scores (docs/lifecycle.md)."""
+
+    refit: str = setting(
+        "always",
+        Spec(
+            "string",
+            "always: fit every build; auto: fit when needed, else score; never: always score.",
+            choices=("always", "auto", "never"),
+        ),
+    )
+    champion_run_id: str | None = setting(
+        None,
+        Spec(
+            "string",
+            "Pin (rollback): the run id of a registered fit run that scores this run.",
+            nullable=True,
+        ),
+    )
+    max_champion_age_days: int = setting(
+        92,
+        Spec("integer", "auto refits a champion fitted more than this many days ago.", minimum=1),
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting: the top-level ones, then one group per concern."""
 
@@ -604,6 +630,7 @@ class Settings:
     validation: ValidationSettings = field(default_factory=ValidationSettings)
     history: HistorySettings = field(default_factory=HistorySettings)
     drift: DriftSettings = field(default_factory=DriftSettings)
+    lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
 
     @classmethod
     def from_vars(cls, variables: Mapping[str, Any] | None = None) -> Settings:
@@ -650,6 +677,7 @@ GROUPS: Final[dict[str, type]] = {
     "validation": ValidationSettings,
     "history": HistorySettings,
     "drift": DriftSettings,
+    "lifecycle": LifecycleSettings,
 }
 
 
