@@ -326,6 +326,7 @@ LONGEST_FIRST = (
     "tests/integration/test_documented_commands.py::TestReadme",
     "tests/integration/test_documented_commands.py::TestReadmeChapters",
     "tests/integration/test_documented_commands.py::TestStandalone_*",
+    "tests/integration/test_lifecycle.py",
     "tests/integration/test_history.py",
     "tests/integration/test_settings_matrix.py",
     "tests/integration/test_reliability.py",

@@ -43,6 +43,7 @@ MONTHS = {
 @pytest.fixture(scope="module")
 def lifecycle(
     dbt_database_runner: Callable[[], Callable[..., object]],
+    schedule_environment: Callable[..., dict],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict:
     work = tmp_path_factory.mktemp("lifecycle")
@@ -62,13 +63,9 @@ def lifecycle(
         lifecycle_vars: dict = {"refit": "auto"}
         if month == "may":  # rollback: pin january's model
             lifecycle_vars["champion_run_id"] = result["run_ids"]["jan"]
-        variables = {
-            "customers_csv": str(files[month]),
-            "as_of_date": as_of,
-            "lifecycle": lifecycle_vars,
-            "accept_drift": month in ("mar", "apr", "may"),
-        }
-        build = run(["build"], variables)
+        variables = {"lifecycle": lifecycle_vars, "accept_drift": month in ("mar", "apr", "may")}
+        # the input file and run date from the environment, as a monthly schedule sets them
+        build = run(["build"], variables, env=schedule_environment(files[month], as_of))
         result["builds"][month] = build
         result["run_ids"][month] = build.query("select run_id from ml.ml_fit_run")["run_id"][0]
         result[f"segments_{month}"] = build.query(
@@ -82,12 +79,9 @@ def lifecycle(
     # a pin naming no registered model: a clear error, nothing built
     result["bad_pin"] = run(
         ["build", "-s", "ml_lifecycle_run"],
-        {
-            "customers_csv": str(files["mar"]),
-            "as_of_date": "2026-06-30",
-            "lifecycle": {"refit": "auto", "champion_run_id": "no-such-run"},
-        },
+        {"lifecycle": {"refit": "auto", "champion_run_id": "no-such-run"}},
         check=False,
+        env=schedule_environment(files["mar"], "2026-06-30"),
     )
     last = result["builds"]["may"]
     result["registry"] = last.query("select * from ml.ml_model_registry order by run_at")
