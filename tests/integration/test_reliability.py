@@ -44,8 +44,15 @@ BAD_ROWS = [
 
 
 #: Columns that identify a run rather than describe the data: the dbt invocation id, when the
-#: run was published. Everything else must be identical between two builds.
-RUN_IDENTITY_COLUMNS = {"run_id", "previous_run_id", "published_at", "sweep_run_id"}
+#: run was published, the id of the model that scored it. Everything else must be identical
+#: between two builds.
+RUN_IDENTITY_COLUMNS = {
+    "run_id",
+    "previous_run_id",
+    "published_at",
+    "sweep_run_id",
+    "model_run_id",  # the lifecycle: a fit run is scored by its own model (its run id)
+}
 
 
 def table_hashes(
