@@ -16,6 +16,8 @@ FORMAT ?= csv
 BASELINE ?= auto
 DATA ?= generated
 RUNS ?= 1
+# VARS='{"lifecycle": {"refit": "auto"}}': extra dbt vars of every benchmarked build (JSON).
+VARS ?= {}
 CC_GENERAL ?= ../shared/data/cc_general.csv
 # pytest workers for `make test` (xdist; each module stays on one worker, so its fixtures build once)
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -95,7 +97,7 @@ sample: $(INSTALLED)  ## regenerate the bundled synthetic sample
 
 bench: $(INSTALLED)  ## notebook baseline vs `dbt build` on ROWS customers (DATA=generated|cc, RUNS=1|12)
 	$(BIN)/python benchmarks/run_bench.py --rows $(ROWS) --format $(FORMAT) --baseline $(BASELINE) \
-		--data $(DATA) --runs $(RUNS) --cc-general $(CC_GENERAL)
+		--data $(DATA) --runs $(RUNS) --cc-general $(CC_GENERAL) --vars '$(VARS)'
 
 clean:
 	rm -rf target logs segmentation.duckdb segmentation.duckdb.wal .pytest_cache exports segmentation_exports reports

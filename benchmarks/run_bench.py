@@ -382,6 +382,8 @@ def monthly_runs(args: argparse.Namespace, inputs: Inputs, variables: dict) -> t
     )
     lines.extend(describe_build(f"month {m}", b) for m, (_, b) in enumerate(builds, start=1))
     heading = f"{args.runs} monthly runs of {args.rows:,} rows, {args.format}, {inputs.label()}"
+    if variables:
+        heading += f", vars {json.dumps(variables, sort_keys=True)}"
     return heading, "\n".join(lines)
 
 
