@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -310,18 +311,8 @@ def registry_row(
         fit_sample, centroids, silhouette_sample_size, random_state
     )
     row = {
+        **_model_fields(first, centroids, segment_ids, silhouette, n_used),
         "run_id": run_id,
-        "run_at": pd.Timestamp(first["run_at"]),
-        "input_fingerprint": str(first["input_fingerprint"]),
-        "n_input_customers": int(first["n_input_customers"]),
-        "n_fit_rows": int(centroids["n_fit_rows"].iloc[0]),
-        "n_clusters": len(segment_ids),
-        "fit_inertia": float(centroids["fit_inertia"].iloc[0]),
-        "silhouette": np.nan if silhouette is None else silhouette,
-        "silhouette_sample_size": n_used,
-        "feature_list": ",".join(sorted(str(f) for f in centroids["feature_name"].unique())),
-        "run_vars": json.dumps(json.loads(str(first["run_vars"])), sort_keys=True),
-        "segment_ids": ",".join(str(s) for s in segment_ids),
         "n_matched_segments": int(status.get("matched", 0)),
         "n_new_segments": int(status.get("new", 0)),
         "n_retired_segments": len(retired),
@@ -333,6 +324,31 @@ def registry_row(
         "has_drift_alert": False,
     }
     return pd.DataFrame([row]).astype(REGISTRY_COLUMNS)
+
+
+def _model_fields(
+    first: pd.Series,
+    centroids: pd.DataFrame,
+    segment_ids: list[int],
+    silhouette: float | None,
+    n_used: int,
+) -> dict[str, Any]:
+    """The registry fields of a run that describe its input and the model that scored it (the
+    run's first `run` row, the model's centroids): shared by fit and score rows."""
+    return {
+        "run_id": str(first["run_id"]),
+        "run_at": pd.Timestamp(first["run_at"]),
+        "input_fingerprint": str(first["input_fingerprint"]),
+        "n_input_customers": int(first["n_input_customers"]),
+        "n_fit_rows": int(centroids["n_fit_rows"].iloc[0]),
+        "n_clusters": len(segment_ids),
+        "fit_inertia": float(centroids["fit_inertia"].iloc[0]),
+        "silhouette": np.nan if silhouette is None else silhouette,
+        "silhouette_sample_size": n_used,
+        "feature_list": ",".join(sorted(str(f) for f in centroids["feature_name"].unique())),
+        "run_vars": json.dumps(json.loads(str(first["run_vars"])), sort_keys=True),
+        "segment_ids": ",".join(str(s) for s in segment_ids),
+    }
 
 
 def score_registry_row(
@@ -355,18 +371,7 @@ def score_registry_row(
         fit_sample, centroids, silhouette_sample_size, random_state
     )
     row = {
-        "run_id": str(first["run_id"]),
-        "run_at": pd.Timestamp(first["run_at"]),
-        "input_fingerprint": str(first["input_fingerprint"]),
-        "n_input_customers": int(first["n_input_customers"]),
-        "n_fit_rows": int(centroids["n_fit_rows"].iloc[0]),
-        "n_clusters": len(segment_ids),
-        "fit_inertia": float(centroids["fit_inertia"].iloc[0]),
-        "silhouette": np.nan if silhouette is None else silhouette,
-        "silhouette_sample_size": n_used,
-        "feature_list": ",".join(sorted(str(f) for f in centroids["feature_name"].unique())),
-        "run_vars": json.dumps(json.loads(str(first["run_vars"])), sort_keys=True),
-        "segment_ids": ",".join(str(s) for s in segment_ids),
+        **_model_fields(first, centroids, segment_ids, silhouette, n_used),
         "n_matched_segments": 0,
         "n_new_segments": 0,
         "n_retired_segments": 0,
