@@ -262,30 +262,8 @@ def test_empty_inputs_give_an_empty_typed_table() -> None:
 # --- silhouette and the registry row -------------------------------------------------------
 
 
-def blobs(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    rng = np.random.default_rng(seed)
-    centers = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0]])
-    points = np.vstack([rng.normal(c, 0.7, size=(80, 2)) for c in centers])
-    sample = pd.DataFrame(points, columns=FEATURES)
-    sample.insert(0, "customer_id", [f"C{i:04d}" for i in range(len(sample))])
-    centroids = pd.DataFrame(
-        [
-            {
-                "segment_id": s + 1,
-                "feature_name": f,
-                "centroid_value": centers[s, j],
-                "n_fit_rows": len(sample),
-                "fit_inertia": 123.0,
-            }
-            for s in range(3)
-            for j, f in enumerate(FEATURES)
-        ]
-    )
-    return sample, centroids
-
-
-def test_silhouette_equals_scikit_learn_on_nearest_centroid_labels() -> None:
-    sample, centroids = blobs()
+def test_silhouette_equals_scikit_learn_on_nearest_centroid_labels(blobs) -> None:
+    sample, centroids = blobs
     points = sample[FEATURES].to_numpy()
     centers = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0]])
     labels = ((points[:, None, :] - centers[None]) ** 2).sum(axis=2).argmin(axis=1)
@@ -304,8 +282,8 @@ def test_silhouette_equals_scikit_learn_on_nearest_centroid_labels() -> None:
     assert silhouette_estimate(sample, one, 1000, 0) == (None, 240)
 
 
-def test_registry_row_summarises_the_run() -> None:
-    sample, centroids = blobs()
+def test_registry_row_summarises_the_run(blobs) -> None:
+    sample, centroids = blobs
     history = pd.DataFrame(
         {
             "run_id": ["r1"] * 4 + ["r2"] * 3,

@@ -24,28 +24,6 @@ FEATURES = ["a", "b"]
 CENTERS = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0]])
 
 
-def blobs() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Three well-separated blobs (80 points each) and their centres as stored centroids."""
-    rng = np.random.default_rng(0)
-    points = np.vstack([rng.normal(c, 0.7, size=(80, 2)) for c in CENTERS])
-    sample = pd.DataFrame(points, columns=FEATURES)
-    sample.insert(0, "customer_id", [f"C{i:04d}" for i in range(len(sample))])
-    centroids = pd.DataFrame(
-        [
-            {
-                "segment_id": s + 1,
-                "feature_name": f,
-                "centroid_value": CENTERS[s, j],
-                "n_fit_rows": len(sample),
-                "fit_inertia": 123.0,
-            }
-            for s in range(3)
-            for j, f in enumerate(FEATURES)
-        ]
-    )
-    return sample, centroids
-
-
 def lifecycle_row(kind: str, model: str = "m1", store: str = "ml") -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -87,8 +65,8 @@ def test_stored_parameters_are_the_models_rows_without_the_key() -> None:
     assert "'it''s'" in store_query(lifecycle_row("score", "it's"), "ml_model_centroids")
 
 
-def test_score_registry_row_describes_the_model_and_this_runs_input() -> None:
-    sample, centroids = blobs()
+def test_score_registry_row_describes_the_model_and_this_runs_input(blobs) -> None:
+    sample, centroids = blobs
     run = pd.DataFrame(
         {
             "run_id": ["r2"],
