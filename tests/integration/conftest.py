@@ -6,20 +6,29 @@ partially (~3 s). So every invocation of one pytest worker with the same vars sh
 target folder (`target/pytest/<worker>/vars-<hash>/`), and dbt always sees the same DuckDB path
 (a per-worker symlink re-pointed at the test's own database file), which keeps the profile
 unchanged. The shared warehouses (`sample_build`, `cc_general_build`) are built once per run,
-behind a file lock, and each worker reads its own copy. Builds run exactly what users run:
-`dbt build` with the SQL unit tests (no `--exclude-resource-type`).
+behind a file lock, and each worker reads its own copy.
+
+Invocations run in the worker's own process through dbt's programmatic entry point (the same
+command line; `_invoke_in_process`), which saves dbt's start-up (~5 s) each time. A `dbt build`
+runs the SQL unit tests the first time its vars are built in a run; they depend on the code and
+the vars only, so later builds with equal vars leave them out (`run_dbt(unit_tests=...)`).
+The documented commands run exactly as typed, in a shell (test_documented_commands.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import gc
 import hashlib
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,9 +103,10 @@ class Build:
         variables: dict | None = None,
         check: bool = True,
         env: dict[str, str] | None = None,
+        unit_tests: bool | None = None,
     ) -> Build:
         """Run another dbt command against this build's database (e.g. `compile --inline`)."""
-        return run_dbt(args, self.database, variables, check, env=env)
+        return run_dbt(args, self.database, variables, check, env=env, unit_tests=unit_tests)
 
 
 def vars_key(variables: dict | None) -> str:
@@ -119,19 +129,35 @@ def schedule_environment(
     return env
 
 
+#: One id per pytest run, the same in every xdist worker.
+TEST_RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"{os.getpid()}-{time.time_ns()}"
+#: `target/pytest/unit-tests/<run>/<vars key>`: present once a whole `dbt build` with those vars
+#: ran (and passed) the SQL unit tests in this pytest run.
+UNIT_TESTS_RUN = PROJECT_DIR / "target" / "pytest" / "unit-tests" / TEST_RUN
+
+
 def run_dbt(
     args: list[str],
     database: Path,
     variables: dict | None = None,
     check: bool = True,
     env: dict[str, str] | None = None,
+    unit_tests: bool | None = None,
 ) -> Build:
     """Run dbt in the project directory against `database`, as users run it.
 
-    `dbt build` always includes the SQL unit tests (they hold under every documented var);
-    `env` adds environment variables (e.g. `schedule_environment(...)`). The target folder
-    is stable per worker and vars (partial parsing); `docs` commands write into the build's own
-    folder (`<database folder>/target`), where tests read the catalog."""
+    The SQL unit tests depend on the code and the vars only (their rows are fixtures), so a
+    `dbt build` runs them the first time its vars are built in a pytest run and leaves them out
+    (`--exclude-resource-type unit_test`) once a whole build with equal vars has passed them;
+    `unit_tests=True` always runs them, `False` never. `env` adds environment variables (e.g.
+    `schedule_environment(...)`). The target folder is stable per worker and vars (partial
+    parsing); `docs` commands write into the build's own folder (`<database folder>/target`),
+    where tests read the catalog."""
+    marker = UNIT_TESTS_RUN / vars_key(variables)
+    leave_out = unit_tests is False or (unit_tests is None and marker.exists())
+    if args[:1] == ["build"] and "--exclude-resource-type" not in args and leave_out:
+        args = [*args, "--exclude-resource-type", "unit_test"]
+    records_unit_tests = args == ["build"]
     work = database.parent
     work.mkdir(parents=True, exist_ok=True)
     process_env = {
@@ -149,27 +175,84 @@ def run_dbt(
         else:  # a concurrent invocation in this worker (or docs): fresh paths, full parse
             target, link = work / "target", None
             process_env["SEGMENTATION_DB"] = str(database)
-        command = [str(DBT), *args, "--target-path", str(target), "--log-path", str(work)]
+        arguments = [*args, "--target-path", str(target), "--log-path", str(work)]
         if variables:
-            command += ["--vars", json.dumps(variables, sort_keys=True)]
+            arguments += ["--vars", json.dumps(variables, sort_keys=True)]
         started = time.monotonic()
         try:
-            result = subprocess.run(
-                command,
-                cwd=PROJECT_DIR,
-                env=process_env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
+            if stable and IN_PROCESS:
+                returncode, output = _invoke_in_process(arguments, process_env)
+            else:
+                result = subprocess.run(
+                    [str(DBT), *arguments],
+                    cwd=PROJECT_DIR,
+                    env=process_env,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                returncode, output = result.returncode, result.stdout + result.stderr
         finally:
             if link is not None:
                 _unpoint(link, database)
-    build = Build(database, result.returncode, result.stdout + result.stderr)
+    build = Build(database, returncode, output)
+    if records_unit_tests and returncode == 0:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
     _log_invocation(args, variables, env, time.monotonic() - started, build.output)
-    if check and result.returncode != 0:
+    if check and returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{build.output[-6000:]}")
     return build
+
+
+#: Invocations of the test modules run in the pytest worker's own process, through dbt's
+#: programmatic entry point (`dbtRunner`: the same `dbt` command line, parsed by the same
+#: click CLI), so dbt's ~5 s of imports and the Python models' scikit-learn imports are paid
+#: once per worker instead of once per invocation. SEGMENTATION_TEST_SUBPROCESS=1 runs every
+#: invocation as a `dbt` subprocess instead. The documented commands always run as typed, in a
+#: shell (test_documented_commands.py), and so do the kill and lock tests (test_reliability.py).
+IN_PROCESS = os.environ.get("SEGMENTATION_TEST_SUBPROCESS") != "1"
+
+
+def _invoke_in_process(arguments: list[str], process_env: dict[str, str]) -> tuple[int, str]:
+    """`dbt <arguments>` in this process with `process_env` as its environment and the project
+    as working directory; returns the exit code the `dbt` command would return (0 success,
+    1 a failed node, 2 an error) and everything dbt printed."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.cli.main import dbtRunner
+
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    printed = io.StringIO()
+    os.environ.clear()
+    os.environ.update(process_env)
+    os.chdir(PROJECT_DIR)
+    try:
+        with (
+            contextlib.redirect_stdout(printed),
+            contextlib.redirect_stderr(printed),
+            warnings.catch_warnings(),
+        ):
+            warnings.simplefilter("ignore")  # dbt's own warnings are not this suite's errors
+            result = dbtRunner().invoke(arguments)
+            # dbt-duckdb gives each of dbt's worker threads an asyncio loop it never closes:
+            # collect them here, where their ResourceWarning is ignored like dbt's others.
+            gc.collect()
+    finally:
+        # Close the warehouse file, so the test (and the next invocation) can open it.
+        with DuckDBConnectionManager._LOCK:
+            if DuckDBConnectionManager._ENV is not None:
+                DuckDBConnectionManager._ENV.close()
+                DuckDBConnectionManager._ENV = None
+            DuckDBConnectionManager._LOGGED_MESSAGES.clear()  # "warn once" is per invocation
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    output = printed.getvalue()
+    if result.success:
+        return 0, output
+    if result.exception is not None and str(result.exception) not in output:
+        output += f"\n{type(result.exception).__name__}: {result.exception}\n"
+    return (1 if result.exception is None else 2), output
 
 
 #: One JSON line per dbt invocation (test, command, vars, wall seconds, full parse or not):
@@ -213,15 +296,17 @@ def _unpoint(link: Path, database: Path) -> None:
 
 
 def bound_runner(database: Path) -> Callable[..., Build]:
-    """`run(args, variables=None, check=True, env=None)`: dbt into `database`, every time."""
+    """`run(args, variables=None, check=True, env=None, unit_tests=None)`: dbt into
+    `database`, every time."""
 
     def runner(
         args: list[str],
         variables: dict | None = None,
         check: bool = True,
         env: dict[str, str] | None = None,
+        unit_tests: bool | None = None,
     ) -> Build:
-        return run_dbt(args, database, variables, check, env=env)
+        return run_dbt(args, database, variables, check, env=env, unit_tests=unit_tests)
 
     return runner
 
@@ -280,7 +365,9 @@ def shared_build(
     with exclusive(root / f"shared-{name}.lock"):
         if not record.is_file():
             original.mkdir(parents=True, exist_ok=True)
-            built = run_dbt(["build"], original / "segmentation.duckdb", variables, check=False)
+            built = run_dbt(
+                ["build"], original / "segmentation.duckdb", variables, check=False, unit_tests=True
+            )
             record.write_text(json.dumps({"returncode": built.returncode, "output": built.output}))
     saved = json.loads(record.read_text())
     if saved["returncode"] != 0:

@@ -3,6 +3,7 @@ on the same generated ledger, and the ledger segments end to end."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -37,13 +38,15 @@ def card_vars(ledger_files: tuple[Path, Path]) -> dict:
 
 @pytest.fixture(scope="module")
 def ledger_build(dbt_runner, ledger_files):
-    return dbt_runner(["build"], card_vars(ledger_files))
+    return dbt_runner(["build"], card_vars(ledger_files), unit_tests=True)
 
 
-def test_unit_tests_pass_on_a_card_ledger_with_accounts(ledger_build, ledger_files):
-    result = ledger_build.dbt(["test", "--select", "test_type:unit"], card_vars(ledger_files))
-    assert "test_ledger_features_tenure_from_account_opening" in result.output
-    assert "ERROR=0" in result.output and "PASS=" in result.output
+def test_unit_tests_pass_on_a_card_ledger_with_accounts(ledger_build):
+    """The ledger's unit tests are enabled by `input_format: ledger` and run in its build."""
+    output = ledger_build.output
+    unit_test = "test_ledger_features_tenure_from_account_opening"
+    assert re.search(rf" PASS \w+::{unit_test}\b", output), output
+    assert "ERROR=0" in output
 
 
 def pandas_ledger_features(accounts: pd.DataFrame, tx: pd.DataFrame) -> pd.DataFrame:
@@ -300,7 +303,7 @@ def retail_vars(path: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def retail_build(dbt_runner, retail_file):
-    return dbt_runner(["build"], retail_vars(retail_file))
+    return dbt_runner(["build"], retail_vars(retail_file), unit_tests=True)
 
 
 def pandas_retail_reference(path: Path) -> tuple[pd.DataFrame, dict]:
@@ -438,10 +441,13 @@ def test_retail_model_features_leave_out_account_columns(retail_build):
     assert "avg_order_value" in fitted and not fitted & {"credit_limit", "balance"}
 
 
-def test_retail_unit_tests_pass_without_accounts(retail_build, retail_file):
-    result = retail_build.dbt(["test", "--select", "test_type:unit"], retail_vars(retail_file))
-    assert "test_ledger_features_baskets_refunds_inactive_and_rfm" in result.output
-    assert "test_ledger_lines_checked_reason_codes_and_signed_amounts" in result.output
+def test_retail_unit_tests_pass_without_accounts(retail_build):
+    output = retail_build.output
+    for unit_test in (
+        "test_ledger_features_baskets_refunds_inactive_and_rfm",
+        "test_ledger_lines_checked_reason_codes_and_signed_amounts",
+    ):
+        assert re.search(rf" PASS \w+::{unit_test}\b", output), output
 
 
 def test_retail_window_errors_name_file_var_and_window(
