@@ -26,12 +26,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn import get_config
-from sklearn.cluster import KMeans
-from sklearn.metrics import pairwise_distances, silhouette_samples, silhouette_score
 from threadpoolctl import ThreadpoolController
 
 from customer_segmentation.clustering import ID_COLUMN, ModelInputError, _empty, _feature_matrix
+from customer_segmentation.sklearn_import import (
+    KMeans,
+    get_config,
+    pairwise_distances,
+    silhouette_samples,
+    silhouette_score,
+)
 
 K_SELECTION_COLUMNS = {
     "k": "int64",
