@@ -17,6 +17,7 @@ from sklearn.metrics import (
 from customer_segmentation.clustering import ModelInputError
 from customer_segmentation.model_selection import (
     K_SELECTION_COLUMNS,
+    adjusted_rand,
     bootstrap_stability,
     calinski_harabasz,
     choose_k,
@@ -27,6 +28,7 @@ from customer_segmentation.model_selection import (
     sampled_silhouette,
     select_k,
     selection_messages,
+    silhouette_sample,
     sweep_k,
 )
 
@@ -66,6 +68,47 @@ def test_davies_bouldin_and_calinski_harabasz_equal_scikit_learn() -> None:
     assert calinski_harabasz(matrix, odd) == pytest.approx(
         calinski_harabasz_score(matrix, odd), rel=1e-12
     )
+
+
+def test_shared_silhouette_sample_gives_scikit_learns_value_to_the_last_bit() -> None:
+    """A sweep computes the sample's distances once for every k (silhouette_sample); each k's
+    silhouette must still be exactly silhouette_score's on the same seeded sample."""
+    matrix, _ = messy()
+    for size in (150, 10_000):  # a sample, and all rows
+        sample = silhouette_sample(matrix, size, random_seed=5)
+        assert sample[1] is not None
+        assert (sample[0] is None) == (size >= len(matrix))
+        for k in (2, 3, 6):
+            labels = KMeans(n_clusters=k, n_init=1, random_state=k).fit_predict(matrix)
+            shared, used = sampled_silhouette(matrix, labels, size, 5, sample)
+            alone, _ = sampled_silhouette(matrix, labels, size, 5)
+            sample_size = size if size < len(matrix) else None
+            reference = silhouette_score(matrix, labels, sample_size=sample_size, random_state=5)
+            assert used == min(size, len(matrix))
+            assert shared == alone == reference
+
+
+def test_silhouette_sample_too_large_for_one_chunk_is_left_to_scikit_learn() -> None:
+    from sklearn import config_context
+
+    matrix, labels = messy()
+    with config_context(working_memory=1):  # 1 MiB: 400 x 400 distances (1.2 MiB) do not fit
+        indices, distances = silhouette_sample(matrix, 10_000, random_seed=5)
+        assert indices is None and distances is None
+        value, _ = sampled_silhouette(matrix, labels, 10_000, 5, (indices, distances))
+    assert value == silhouette_score(matrix, labels)
+
+
+def test_adjusted_rand_is_scikit_learns_to_the_last_bit() -> None:
+    rng = np.random.default_rng(11)
+    for trial in range(300):
+        n = int(rng.integers(1, 200))
+        true = rng.integers(0, int(rng.integers(1, 9)), size=n)
+        pred = true.copy() if trial % 5 == 0 else rng.integers(0, int(rng.integers(1, 9)), size=n)
+        assert adjusted_rand(true, pred) == adjusted_rand_score(true, pred)
+    matrix, labels = messy()
+    other = KMeans(n_clusters=4, n_init=1, random_state=0).fit_predict(matrix)
+    assert adjusted_rand(labels, other) == adjusted_rand_score(labels, other)
 
 
 def test_metrics_are_nan_where_undefined() -> None:

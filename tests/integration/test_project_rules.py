@@ -234,8 +234,12 @@ def test_every_grain_is_unique_and_not_null(manifests: list[dict]) -> None:
     for manifest in manifests:
         for node in manifest["nodes"].values():
             if node["resource_type"] == "test" and node.get("test_metadata"):
+                kinds = {node["test_metadata"]["name"]}
+                # row_rules checks its `not_null` columns in the same scan as its other rules
+                if node["test_metadata"]["kwargs"].get("not_null"):
+                    kinds.add("not_null")
                 for dep in node["depends_on"]["nodes"]:
-                    tests[dep].add(node["test_metadata"]["name"])
+                    tests[dep] |= kinds
     offenders = []
     for unique_id, node in _enabled(manifests, "model").items():
         if node["name"] in NO_GRAIN_TEST:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.decomposition import PCA
 from threadpoolctl import threadpool_limits
+
+from customer_segmentation.sklearn_import import PCA, KMeans
 
 ID_COLUMN = "customer_id"
 

@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
-from sklearn.metrics import silhouette_score
+
+from customer_segmentation.sklearn_import import silhouette_score
 
 #: Columns of ``ml_centroid_history``: one row per run, segment and feature.
 CENTROID_HISTORY_COLUMNS = {

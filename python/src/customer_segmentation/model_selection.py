@@ -21,15 +21,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score, silhouette_score
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from customer_segmentation.clustering import ID_COLUMN, ModelInputError, _empty, _feature_matrix
+from customer_segmentation.sklearn_import import (
+    KMeans,
+    get_config,
+    pairwise_distances,
+    silhouette_samples,
+    silhouette_score,
+)
 
 K_SELECTION_COLUMNS = {
     "k": "int64",
@@ -135,24 +141,92 @@ def calinski_harabasz(matrix: np.ndarray, labels: np.ndarray) -> float:
     return float(between * (n - k) / (within * (k - 1)))
 
 
+@cache
+def _threadpools() -> ThreadpoolController:
+    """threadpoolctl's view of the loaded thread pools, inspected once per process (each
+    ``threadpool_limits(...)`` call inspects every loaded library again: ~15 ms)."""
+    return ThreadpoolController()
+
+
+def one_openmp_thread() -> Any:
+    """A context manager that runs scikit-learn's OpenMP code on one thread (see sweep_k)."""
+    return _threadpools().limit(limits=1, user_api="openmp")
+
+
+def silhouette_sample(
+    matrix: np.ndarray, sample_size: int, random_seed: int
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The seeded silhouette sample of :func:`sampled_silhouette`, shared by every k of a sweep:
+    ``(row indices or None for all rows, pairwise euclidean distances of those rows or None)``.
+
+    The distances are computed once here instead of once per k: they are exactly the matrix
+    ``silhouette_score`` computes inside (scikit-learn's ``pairwise_distances`` of the sample,
+    in one chunk), so each k's silhouette is the same to the last bit. They are kept only when
+    scikit-learn would hold them in one piece too (``working_memory``); a larger sample is left
+    to ``silhouette_score``, which works through it chunk by chunk.
+    """
+    n = matrix.shape[0]
+    used = min(sample_size, n)
+    indices = np.random.RandomState(random_seed).permutation(n)[:used] if used < n else None
+    if used * used * 8 > get_config()["working_memory"] * 2**20:
+        return indices, None
+    rows = matrix if indices is None else matrix[indices]
+    return indices, pairwise_distances(rows)
+
+
 def sampled_silhouette(
-    matrix: np.ndarray, labels: np.ndarray, sample_size: int, random_seed: int
+    matrix: np.ndarray,
+    labels: np.ndarray,
+    sample_size: int,
+    random_seed: int,
+    sample: tuple[np.ndarray | None, np.ndarray | None] | None = None,
 ) -> tuple[float, int]:
     """Mean silhouette on a seeded sample of ``sample_size`` rows (all rows when fewer).
 
     Returns ``(silhouette, rows used)``; the silhouette is NaN when undefined (the rows used hold
     fewer than 2 or as many clusters as rows). Same sample as
     ``sklearn.metrics.silhouette_score(..., sample_size=sample_size, random_state=random_seed)``.
+    ``sample`` is :func:`silhouette_sample` of the same matrix, size and seed (a sweep computes
+    it once for all k); without it the sample is drawn here.
     """
     n = matrix.shape[0]
     used = min(sample_size, n)
-    if used < n:
-        indices = np.random.RandomState(random_seed).permutation(n)[:used]
+    indices, distances = (
+        silhouette_sample(matrix, sample_size, random_seed) if sample is None else sample
+    )
+    if indices is not None:
         matrix, labels = matrix[indices], labels[indices]
     n_labels = len(np.unique(labels))
     if n_labels < 2 or n_labels >= used:
         return math.nan, used
-    return float(silhouette_score(matrix, labels)), used
+    if distances is None:
+        return float(silhouette_score(matrix, labels)), used
+    return float(np.mean(silhouette_samples(distances, labels, metric="precomputed"))), used
+
+
+def adjusted_rand(labels_true: np.ndarray, labels_pred: np.ndarray) -> float:
+    """``sklearn.metrics.adjusted_rand_score`` for labels that are small integers >= 0 (k-means
+    labels), to the last bit: the same pair confusion matrix, counted exactly in int64 from a
+    dense contingency table (``np.bincount``) instead of a validated sparse one, then the same
+    formula. A bootstrap scores one pair of labelings per resample and k (50 by default), where
+    scikit-learn's input checks cost more than the counting."""
+    true = np.asarray(labels_true, dtype=np.int64)
+    pred = np.asarray(labels_pred, dtype=np.int64)
+    n_samples = np.int64(true.shape[0])
+    n_pred = int(pred.max()) + 1 if len(pred) else 1
+    n_true = int(true.max()) + 1 if len(true) else 1
+    contingency = np.bincount(true * n_pred + pred, minlength=n_true * n_pred)
+    contingency = contingency.reshape(n_true, n_pred).astype(np.int64)
+    n_c = contingency.sum(axis=1)
+    n_k = contingency.sum(axis=0)
+    sum_squares = (contingency**2).sum()
+    fp = int(contingency.dot(n_k).sum() - sum_squares)
+    fn = int(contingency.T.dot(n_c).sum() - sum_squares)
+    tp = int(sum_squares - n_samples)
+    tn = int(n_samples**2 - fp - fn - sum_squares)
+    if fn == 0 and fp == 0:  # scikit-learn's special cases: full agreement, empty input
+        return 1.0
+    return 2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn))
 
 
 def bootstrap_stability(
@@ -176,8 +250,8 @@ def bootstrap_stability(
     2. fit k-means (k-means++, ``n_init`` restarts, ``random_state = random_seed + b + 1``) on
        the resampled rows;
     3. predict (nearest centroid) the label of every row of ``matrix``, resampled or not;
-    4. score: ``adjusted_rand_score(labels, predicted)`` (1 = the same partition up to the
-       naming of the clusters, about 0 = no better than chance).
+    4. score: ``adjusted_rand_score(labels, predicted)``, computed by :func:`adjusted_rand` (1 =
+       the same partition up to the naming of the clusters, about 0 = no better than chance).
 
     Returns ``(mean ARI, resamples used)``. A resample with fewer distinct rows than k is
     skipped (k-means cannot place k centres). NaN for k = 1 (one cluster is trivially stable)
@@ -197,7 +271,7 @@ def bootstrap_stability(
             n_clusters=k, init="k-means++", n_init=n_init, random_state=random_seed + b + 1
         )
         model.fit(matrix[indices])
-        scores.append(adjusted_rand_score(labels, model.predict(matrix)))
+        scores.append(adjusted_rand(labels, model.predict(matrix)))
     if not scores:
         return math.nan, 0
     return float(np.mean(scores)), len(scores)
@@ -258,16 +332,19 @@ def sweep_k(
     if matrix.shape[0] < k_values[-1]:
         raise ModelInputError(too_few_customers_message(matrix.shape[0], k_values[-1]))
     rows = []
+    sample = silhouette_sample(matrix, silhouette_sample_size, random_seed)
     for k in k_values:
         # One OpenMP thread, as the final fit (clustering.fit_kmeans): bit-for-bit reproducible,
         # and many small fits on a busy 2-core machine ran 5x faster than with two spinning
         # OpenMP threads.
-        with threadpool_limits(limits=1, user_api="openmp"):
+        with one_openmp_thread():
             model = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=random_seed)
             model.fit(matrix)
         labels = np.asarray(model.labels_)
-        silhouette, used = sampled_silhouette(matrix, labels, silhouette_sample_size, random_seed)
-        with threadpool_limits(limits=1, user_api="openmp"):
+        silhouette, used = sampled_silhouette(
+            matrix, labels, silhouette_sample_size, random_seed, sample
+        )
+        with one_openmp_thread():
             stability, n_used = bootstrap_stability(
                 matrix, labels, k, int(n_bootstrap), random_seed, n_init, bootstrap_sample_size
             )

@@ -20,9 +20,9 @@ import re
 
 import numpy as np
 import pandas as pd
-from sklearn.tree import DecisionTreeClassifier
 
 from customer_segmentation.clustering import ID_COLUMN, ModelInputError
+from customer_segmentation.sklearn_import import DecisionTreeClassifier
 
 LABEL_COLUMN = "segment_id"
 
