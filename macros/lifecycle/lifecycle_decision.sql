@@ -279,3 +279,16 @@ select * from final
     {%- do adapter.commit() %}
     {{ return("") }}
 {% endmacro %}
+
+{#- The segment ids of registered model `model_run_id` (its rows of ml_model_centroids), read
+    when the SQL is rendered at run time; the placeholder [1, 2] while parsing, [] before the
+    store exists. -#}
+{% macro stored_segment_ids(model_run_id) %}
+    {%- if not execute %}{{ return([1, 2]) }}{% endif %}
+    {%- set store = lifecycle_relation("ml_model_centroids") %}
+    {%- if store is none %}{{ return([]) }}{% endif %}
+    {%- set result = run_query(
+        "select distinct segment_id from " ~ store ~ " where model_run_id = '"
+        ~ model_run_id ~ "' order by segment_id") %}
+    {{ return(result.columns[0].values() | map("int") | list) }}
+{% endmacro %}
