@@ -81,9 +81,11 @@ def with_promotion(row: pd.DataFrame, lifecycle_run: pd.DataFrame) -> pd.DataFra
     else:
         promoted = bool(lifecycle_run["is_promotion"].iloc[0])
     out = row.copy()
-    out["champion_run_id"] = pd.Series([champion or None] * len(out), index=out.index, dtype=object)
+    out["champion_run_id"] = pd.Series(
+        [champion or None] * len(out), index=out.index, dtype="string"
+    )
     out["is_promotion"] = pd.Series([promoted] * len(out), index=out.index, dtype=bool)
     out["promotion_reason"] = pd.Series(
-        [reason if promoted and reason else None] * len(out), index=out.index, dtype=object
+        [reason if promoted and reason else None] * len(out), index=out.index, dtype="string"
     )
     return out
