@@ -112,7 +112,10 @@ def test_with_promotion_adds_the_promotion_fields_of_the_lifecycle_row() -> None
         promotion_reason=["promoted: lifecycle.promote_run_id"],
     )
     out = with_promotion(row, promoted).iloc[0]
-    assert bool(out["is_promotion"]) and out["promotion_reason"] == "promoted: lifecycle.promote_run_id"
+    assert (
+        bool(out["is_promotion"])
+        and out["promotion_reason"] == "promoted: lifecycle.promote_run_id"
+    )
     first = lifecycle_row("fit", model="r3").assign(
         champion_run_id=[None], is_promotion=[True], promotion_reason=["auto: no champion"]
     )
