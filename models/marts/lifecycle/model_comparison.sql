@@ -160,54 +160,9 @@ pair_distances as (
 
 ),
 
-{%- for side in ["champion", "challenger"] %}
+{{ comparison_silhouette_ctes("champion") }},
 
-{{ side }}_mean_distances as (
-
-    select
-        sample_index,
-        {{ side }}_segment_id as segment_id,
-        other_{{ side }}_segment_id as other_segment_id,
-        {{ exact_avg("distance") }} as mean_distance
-
-    from pair_distances
-    group by sample_index, {{ side }}_segment_id, other_{{ side }}_segment_id
-
-),
-
-{{ side }}_per_customer as (
-
-    select
-        sample_index,
-        max(
-            case when other_segment_id = segment_id then mean_distance end
-        ) as mean_intra_distance,
-        min(
-            case when other_segment_id <> segment_id then mean_distance end
-        ) as mean_nearest_other_distance
-
-    from {{ side }}_mean_distances
-    group by sample_index
-
-),
-
-{{ side }}_silhouette as (
-
-    select
-        {{ exact_avg(
-            "case
-                when mean_nearest_other_distance is null then null
-                when mean_intra_distance is null then 0.0
-                when greatest(mean_intra_distance, mean_nearest_other_distance) = 0 then 0.0
-                else (mean_nearest_other_distance - mean_intra_distance)
-                    / greatest(mean_intra_distance, mean_nearest_other_distance)
-            end"
-        ) }} as silhouette
-
-    from {{ side }}_per_customer
-
-),
-{%- endfor %}
+{{ comparison_silhouette_ctes("challenger") }},
 
 silhouette_sample as (
 
@@ -224,9 +179,10 @@ final as (
         lifecycle_run.champion_run_id,
         lifecycle_run.challenger_run_id,
         lifecycle_run.model_run_id as scoring_model_run_id,
-        lifecycle_run.is_promotion
-        and lifecycle_run.model_run_id = lifecycle_run.challenger_run_id
-        as is_challenger_promoted,
+        (
+            lifecycle_run.is_promotion
+            and lifecycle_run.model_run_id = lifecycle_run.challenger_run_id
+        ) as is_challenger_promoted,
         'challenger' as comparison_space,
         customer_totals.n_customers,
         customer_totals.champion_inertia,

@@ -22,8 +22,12 @@ final as (
         '{{ decision.run_kind }}' as run_kind,
         '{{ decision.model_run_id }}' as model_run_id,
         '{{ decision.reason }}' as decision_reason,
-        nullif('{{ decision.champion_run_id }}', '') as champion_run_id,
-        nullif('{{ decision.challenger_run_id }}', '') as challenger_run_id,
+        nullif(
+            '{{ decision.champion_run_id }}', ''
+        ) as champion_run_id,
+        nullif(
+            '{{ decision.challenger_run_id }}', ''
+        ) as challenger_run_id,
         {{ decision.is_promotion | lower }} as is_promotion,
         nullif('{{ decision.promotion_reason }}', '') as promotion_reason,
         {{ decision.is_published_run | lower }} as is_published_run,

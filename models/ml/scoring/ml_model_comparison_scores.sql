@@ -45,119 +45,16 @@ centroids as (
 
 ),
 
-{%- for side, model_run_id, segment_ids in [
-    ("champion", champion_id, champion_ids),
-    ("challenger", challenger_id, challenger_ids),
-] %}
+{{ comparison_model_ctes("champion", champion_id, champion_ids) }},
 
-{{ side }}_imputation as (
-
-    select * from imputation_values
-    where model_run_id = '{{ model_run_id }}'
-
-),
-
-{{ side }}_scaling as (
-
-    select * from scaling_parameters
-    where model_run_id = '{{ model_run_id }}'
-
-),
-
-{{ side }}_scalers as (
-
-    select
-        {{ pivot_feature_values("feature_center", features, prefix="center__") }},
-        {{ pivot_feature_values("feature_scale", features, prefix="scale__") }}
-
-    from {{ side }}_scaling
-
-),
-
-{{ side }}_centroids as (
-
-    select
-        {% for segment_id in segment_ids -%}
-            {{ pivot_feature_values(
-                "centroid_value",
-                features,
-                prefix="centroid_" ~ segment_id ~ "__",
-                condition="segment_id = " ~ segment_id,
-            ) }},
-        {% endfor %}
-        count(*) as n_centroid_values
-
-    from centroids
-    where model_run_id = '{{ model_run_id }}'
-
-),
-
-{{ side }}_standardized as (
-
-    with
-    {{ preprocess_features(
-        "customers", imputation=side ~ "_imputation", scaling=side ~ "_scaling"
-    ) }}
-
-    select * from preprocess__standardized
-
-),
-
-{{ side }}_distances as (
-
-    select
-        {{ side }}_standardized.customer_id,
-        {% for feature in features -%}
-            {{ side }}_standardized.z_{{ feature }},
-        {% endfor %}
-        {% for segment_id in segment_ids -%}
-            sqrt({{ squared_distance(
-                features,
-                side ~ "_standardized.z_",
-                side ~ "_centroids.centroid_" ~ segment_id ~ "__",
-            ) }}) as distance_to_segment_{{ segment_id }}{{ "," if not loop.last }}
-        {% endfor %}
-
-    from {{ side }}_standardized
-    cross join {{ side }}_centroids
-
-),
-
-{{ side }}_assigned as (
-
-    select
-        customer_id,
-        {% for feature in features -%}
-            z_{{ feature }},
-        {% endfor %}
-        cast(
-            {{ nearest_segment(segment_ids, "distance_to_segment_") }} as bigint
-        ) as segment_id
-
-    from {{ side }}_distances
-
-),
-{%- endfor %}
+{{ comparison_model_ctes("challenger", challenger_id, challenger_ids) }},
 
 -- the champion's centroids in the challenger's standardized space:
 -- (champion center + champion scale * z - challenger center) / challenger scale
 champion_centroids_in_common_space as (
 
     select
-        {% for segment_id in champion_ids -%}
-            {% set segment_loop = loop -%}
-            {% for feature in features -%}
-                (
-                    champion_scalers.center__{{ feature }}
-                    + champion_scalers.scale__{{ feature }}
-                    * champion_centroids.centroid_{{ segment_id }}__{{ feature }}
-                    - challenger_scalers.center__{{ feature }}
-                )
-                / challenger_scalers.scale__{{ feature }}
-                as centroid_{{ segment_id }}__{{ feature }}
-                {{- "," if not (segment_loop.last and loop.last) }}
-            {% endfor %}
-        {% endfor %}
+        {{ mapped_centroid_columns(champion_ids) }}
 
     from champion_scalers
     cross join champion_centroids
@@ -208,9 +105,7 @@ final as (
         on challenger_assigned.customer_id = champion_assigned.customer_id
     cross join champion_centroids_in_common_space
     cross join challenger_centroids
-    {%- if not is_compared %}
-    where 1 = 0
-    {%- endif %}
+    where {{ "true" if is_compared else "false" }}
 
 )
 
