@@ -5,7 +5,8 @@
     every published mart, the scoring parameters (schema `scoring`), the stored macro
     `segment_customers` and the registry's `published_at`; the exports (Parquet + audience
     CSVs) are written to a hidden folder before that transaction and moved into place right
-    after it. Otherwise nothing users read changes, and the log says why and what to do. -#}
+    after it. Otherwise nothing users read changes, and the log says why and what to do. A
+    challenger run (lifecycle.promotion manual, lifecycle_decision) is never published. -#}
 {% macro publish_marts(results) %}
     {%- if not execute -%}
         {{ return("") }}
@@ -44,6 +45,16 @@
             ~ (built | length + not_built | length) ~ " marts (not: " ~ not_built | sort
             | join(", ") ~ "); only a full `dbt build` publishes. " ~ target.schema
             ~ " is unchanged.", info=true) -%}
+        {{ return("") }}
+    {%- endif -%}
+    {%- set decision = lifecycle_decision() -%}
+    {%- if not decision.is_published_run -%}
+        {%- do log("Marts NOT published: challenger run (lifecycle.promotion: manual). Model "
+            ~ decision.model_run_id ~ " is registered as the challenger of champion "
+            ~ decision.champion_run_id ~ ", which keeps scoring; " ~ target.schema
+            ~ " is unchanged. Compare them in model_comparison (next run), promote with "
+            ~ "--vars '{lifecycle: {promote_run_id: " ~ decision.model_run_id ~ "}}'.",
+            info=true) -%}
         {{ return("") }}
     {%- endif -%}
     {{ return(adapter.dispatch("publish_copies", "segmentation")(copies)) }}

@@ -18,6 +18,7 @@ from customer_segmentation.lifecycle import (
     scoring_model,
     store_query,
     stored_parameters,
+    with_promotion,
 )
 
 FEATURES = ["a", "b"]
@@ -95,3 +96,40 @@ def test_score_registry_row_describes_the_model_and_this_runs_input(blobs) -> No
     assert row["silhouette"] == pytest.approx(silhouette_score(points, labels), rel=1e-12)
     assert json.loads(row["run_vars"]) == {"lifecycle": {"refit": "auto"}}
     assert score_registry_row(run.iloc[:0], centroids, sample, "r1", "x", 0).empty
+
+
+def test_with_promotion_adds_the_promotion_fields_of_the_lifecycle_row() -> None:
+    row = pd.DataFrame({"run_id": ["r3"], "model_run_id": ["r3"]})
+    challenger = lifecycle_row("fit", model="r3").assign(
+        champion_run_id=["r1"], is_promotion=[False], promotion_reason=[None]
+    )
+    out = with_promotion(row, challenger).iloc[0]
+    assert (out["champion_run_id"], out["is_promotion"]) == ("r1", False)
+    assert pd.isna(out["promotion_reason"])
+    promoted = lifecycle_row("score", model="r3").assign(
+        champion_run_id=["r1"],
+        is_promotion=[True],
+        promotion_reason=["promoted: lifecycle.promote_run_id"],
+    )
+    out = with_promotion(row, promoted).iloc[0]
+    assert (
+        bool(out["is_promotion"])
+        and out["promotion_reason"] == "promoted: lifecycle.promote_run_id"
+    )
+    first = lifecycle_row("fit", model="r3").assign(
+        champion_run_id=[None], is_promotion=[True], promotion_reason=["auto: no champion"]
+    )
+    out = with_promotion(row, first)
+    assert pd.isna(out["champion_run_id"].iloc[0]) and out["promotion_reason"].iloc[0] == (
+        "auto: no champion"
+    )
+    # typed even when every value is missing: the registry column is created as text
+    assert str(out["champion_run_id"].dtype) == "string"
+    with duckdb.connect() as con:
+        con.register("frame", out)
+        types = dict(con.sql("select column_name, column_type from (describe frame)").fetchall())
+    assert types["champion_run_id"] == "VARCHAR" and types["promotion_reason"] == "VARCHAR"
+    # before lifecycles: the run is the promotion of its own fit
+    legacy = with_promotion(row, pd.DataFrame()).iloc[0]
+    assert bool(legacy["is_promotion"]) and legacy["promotion_reason"] == "refit: always"
+    assert with_promotion(row.iloc[:0], promoted).empty

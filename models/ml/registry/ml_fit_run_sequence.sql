@@ -1,6 +1,8 @@
 -- The pairing every history mart uses, computed once: each registered fit run numbered in time
 -- order, with the run before it. The history marts read only the runs they have not written
 -- yet (memberships, migrations, audience changes) or the latest pair (transitions, shares).
+-- Challenger runs (a fit that promoted nothing: lifecycle.promotion manual) are never
+-- published, so they are no step of the history.
 
 with
 
@@ -18,6 +20,7 @@ numbered as (
         row_number() over (order by run_at asc) as run_sequence
 
     from registry
+    where not (coalesce(run_kind, 'fit') = 'fit' and not coalesce(is_promotion, true))
 
 ),
 

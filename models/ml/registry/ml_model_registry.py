@@ -8,7 +8,12 @@ transaction that publishes the run, so a failed or killed run is never recorded 
 from customer_segmentation.exports import with_unpublished_status
 from customer_segmentation.frames import is_spark, replace_rows, to_engine, to_pandas
 from customer_segmentation.history import registry_row, score_registry_row
-from customer_segmentation.lifecycle import decision_reason, is_score_run, scoring_model
+from customer_segmentation.lifecycle import (
+    decision_reason,
+    is_score_run,
+    scoring_model,
+    with_promotion,
+)
 from customer_segmentation.settings import Settings
 
 
@@ -29,7 +34,7 @@ def model(dbt, session):
         row = registry_row(
             run, centroids, history, fit_sample, random_state=random_seed, decision_reason=reason
         )
-    row = with_unpublished_status(row)
+    row = with_unpublished_status(with_promotion(row, lifecycle))
     if is_spark(session) and dbt.is_incremental:
         row = replace_rows(to_pandas(session.sql(f"select * from {dbt.this}")), row, key="run_at")
     return to_engine(row, session)

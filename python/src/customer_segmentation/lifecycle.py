@@ -56,3 +56,36 @@ def stored_parameters(session: Any, lifecycle_run: pd.DataFrame, store: str) -> 
             "refit (lifecycle: {refit: always}) or pin another registered model"
         )
     return rows.drop(columns=["model_run_id"]).reset_index(drop=True)
+
+
+PROMOTION_COLUMNS = ("champion_run_id", "is_promotion", "promotion_reason")
+
+
+def _text(lifecycle_run: pd.DataFrame, column: str) -> str:
+    if len(lifecycle_run) == 0 or column not in lifecycle_run.columns:
+        return ""
+    value = lifecycle_run[column].iloc[0]
+    return "" if pd.isna(value) else str(value)
+
+
+def with_promotion(row: pd.DataFrame, lifecycle_run: pd.DataFrame) -> pd.DataFrame:
+    """The registry row(s) ``row`` with the promotion fields of ``ml_lifecycle_run``:
+    ``champion_run_id`` (the champion before this run; None when there was none),
+    ``is_promotion`` (the run makes its scoring model the champion once it is published) and
+    ``promotion_reason`` (why; None when the run promotes nothing). Without a lifecycle row the
+    run counts as the promotion of its own fit (the build before lifecycles existed)."""
+    champion = _text(lifecycle_run, "champion_run_id")
+    reason = _text(lifecycle_run, "promotion_reason")
+    if len(lifecycle_run) == 0 or "is_promotion" not in lifecycle_run.columns:
+        promoted, reason = True, reason or decision_reason(lifecycle_run)
+    else:
+        promoted = bool(lifecycle_run["is_promotion"].iloc[0])
+    out = row.copy()
+    out["champion_run_id"] = pd.Series(
+        [champion or None] * len(out), index=out.index, dtype="string"
+    )
+    out["is_promotion"] = pd.Series([promoted] * len(out), index=out.index, dtype=bool)
+    out["promotion_reason"] = pd.Series(
+        [reason if promoted and reason else None] * len(out), index=out.index, dtype="string"
+    )
+    return out

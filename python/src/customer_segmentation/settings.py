@@ -555,6 +555,24 @@ class LifecycleSettings:
         92,
         Spec("integer", "auto refits a champion fitted more than this many days ago.", minimum=1),
     )
+    promotion: str = setting(
+        "auto",
+        Spec(
+            "string",
+            "auto: a fit run's model becomes the champion; manual: it is a challenger until "
+            "promote_run_id names it.",
+            choices=("auto", "manual"),
+        ),
+    )
+    promote_run_id: str | None = setting(
+        None,
+        Spec(
+            "string",
+            "Promote (manual): the run id of a registered fit run; it scores this run and stays "
+            "the champion.",
+            nullable=True,
+        ),
+    )
 
 
 @dataclass(frozen=True)
