@@ -77,6 +77,8 @@ ADDED_AFTER_GROUPING = {
     "lifecycle.refit",
     "lifecycle.champion_run_id",
     "lifecycle.max_champion_age_days",
+    "lifecycle.promotion",
+    "lifecycle.promote_run_id",
 }
 
 

@@ -24,6 +24,14 @@ PREPROCESSING_CALLS = {
 }
 
 
+#: Files allowed one piece, and why: the model comparison pivots both models' scalers to map
+#: the champion's centroids into the challenger's standardized space (centroids, not customer
+#: rows: its customers go through preprocess_features like everyone's).
+ALLOWED = {
+    ("macros/lifecycle/model_comparison_ctes.sql", "pivot of the scaler"),
+}
+
+
 def sql_files() -> list[Path]:
     return sorted(
         [*(PROJECT_DIR / "models").rglob("*.sql"), *(PROJECT_DIR / "macros").rglob("*.sql")]
@@ -42,6 +50,7 @@ def test_preprocessing_is_written_once() -> None:
             f"{path.relative_to(PROJECT_DIR)}: {name}"
             for name, pattern in PREPROCESSING_CALLS.items()
             if pattern.search(text)
+            and (path.relative_to(PROJECT_DIR).as_posix(), name) not in ALLOWED
         ]
     assert not found, "preprocessing re-rendered outside preprocess_features.sql:\n" + "\n".join(
         found

@@ -559,8 +559,8 @@ class LifecycleSettings:
         "auto",
         Spec(
             "string",
-            "auto: a fit run's model becomes the champion; manual: it is a challenger until "
-            "promote_run_id names it.",
+            "auto: a fit run's model is the champion; manual: a challenger until promote_run_id "
+            "names it.",
             choices=("auto", "manual"),
         ),
     )
