@@ -21,15 +21,7 @@
 scoring_centroids as (
 
     select
-        {% for segment_id in segment_ids -%}
-            {{ pivot_feature_values(
-                "centroid_value",
-                features,
-                prefix="centroid_" ~ segment_id ~ "__",
-                condition="segment_id = " ~ segment_id,
-            ) }},
-        {% endfor %}
-        count(*) as n_centroid_values
+        {{ pivot_centroids(segment_ids, features) }}
     from {{ centroids }}
 
 ),
