@@ -9,9 +9,11 @@ unchanged. The shared warehouses (`sample_build`, `cc_general_build`) are built 
 behind a file lock, and each worker reads its own copy.
 
 Invocations run in the worker's own process through dbt's programmatic entry point (the same
-command line; `_invoke_in_process`), which saves dbt's start-up (~5 s) each time. A `dbt build`
-runs the SQL unit tests the first time its vars are built in a run; they depend on the code and
-the vars only, so later builds with equal vars leave them out (`run_dbt(unit_tests=...)`).
+command line; `_invoke_in_process`), which saves dbt's start-up (~5 s) each time, with one dbt
+thread (the workers keep the cores busy). The SQL unit tests depend on the code and the vars
+only, and they pin or override every var they depend on, so they run where the suite builds a
+documented setting value (the shared warehouses, the settings matrix, the ledger builds:
+`run_dbt(unit_tests=True)`); the other builds leave them out.
 The documented commands run exactly as typed, in a shell (test_documented_commands.py).
 """
 
@@ -103,7 +105,7 @@ class Build:
         variables: dict | None = None,
         check: bool = True,
         env: dict[str, str] | None = None,
-        unit_tests: bool | None = None,
+        unit_tests: bool = False,
     ) -> Build:
         """Run another dbt command against this build's database (e.g. `compile --inline`)."""
         return run_dbt(args, self.database, variables, check, env=env, unit_tests=unit_tests)
@@ -129,41 +131,33 @@ def schedule_environment(
     return env
 
 
-#: One id per pytest run, the same in every xdist worker.
-TEST_RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"{os.getpid()}-{time.time_ns()}"
-#: `target/pytest/unit-tests/<run>/<vars key>`: present once a whole `dbt build` with those vars
-#: ran (and passed) the SQL unit tests in this pytest run.
-UNIT_TESTS_RUN = PROJECT_DIR / "target" / "pytest" / "unit-tests" / TEST_RUN
-
-
 def run_dbt(
     args: list[str],
     database: Path,
     variables: dict | None = None,
     check: bool = True,
     env: dict[str, str] | None = None,
-    unit_tests: bool | None = None,
+    unit_tests: bool = False,
 ) -> Build:
     """Run dbt in the project directory against `database`, as users run it.
 
-    The SQL unit tests depend on the code and the vars only (their rows are fixtures), so a
-    `dbt build` runs them the first time its vars are built in a pytest run and leaves them out
-    (`--exclude-resource-type unit_test`) once a whole build with equal vars has passed them;
-    `unit_tests=True` always runs them, `False` never. `env` adds environment variables (e.g.
+    A `dbt build` runs the SQL unit tests only with `unit_tests=True` (they depend on the code
+    and the vars only, and the settings matrix runs them under every documented value); other
+    builds pass `--exclude-resource-type unit_test`. `env` adds environment variables (e.g.
     `schedule_environment(...)`). The target folder is stable per worker and vars (partial
     parsing); `docs` commands write into the build's own folder (`<database folder>/target`),
     where tests read the catalog."""
-    marker = UNIT_TESTS_RUN / vars_key(variables)
-    leave_out = unit_tests is False or (unit_tests is None and marker.exists())
-    if args[:1] == ["build"] and "--exclude-resource-type" not in args and leave_out:
+    if args[:1] == ["build"] and "--exclude-resource-type" not in args and not unit_tests:
         args = [*args, "--exclude-resource-type", "unit_test"]
-    records_unit_tests = args == ["build"]
     work = database.parent
     work.mkdir(parents=True, exist_ok=True)
     process_env = {
         **os.environ,
         "SEGMENTATION_EXPORTS_DIR": str(work / "exports"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "0",
+        # One dbt thread per invocation: the pytest workers already keep every core busy, and
+        # two dbt threads in one process measured ~25% more CPU per build (GIL hand-offs).
+        "SEGMENTATION_DBT_THREADS": os.environ.get("SEGMENTATION_TEST_DBT_THREADS", "1"),
         **(env or {}),
     }
     with exclusive(STATE_DIR / "dbt.lock", blocking=False) as stable:
@@ -176,6 +170,8 @@ def run_dbt(
             target, link = work / "target", None
             process_env["SEGMENTATION_DB"] = str(database)
         arguments = [*args, "--target-path", str(target), "--log-path", str(work)]
+        if args[:1] != ["docs"]:
+            arguments.append("--no-write-json")  # no test reads them; the partial parse is kept
         if variables:
             arguments += ["--vars", json.dumps(variables, sort_keys=True)]
         started = time.monotonic()
@@ -196,9 +192,6 @@ def run_dbt(
             if link is not None:
                 _unpoint(link, database)
     build = Build(database, returncode, output)
-    if records_unit_tests and returncode == 0:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
     _log_invocation(args, variables, env, time.monotonic() - started, build.output)
     if check and returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{build.output[-6000:]}")
@@ -296,7 +289,7 @@ def _unpoint(link: Path, database: Path) -> None:
 
 
 def bound_runner(database: Path) -> Callable[..., Build]:
-    """`run(args, variables=None, check=True, env=None, unit_tests=None)`: dbt into
+    """`run(args, variables=None, check=True, env=None, unit_tests=False)`: dbt into
     `database`, every time."""
 
     def runner(
@@ -304,7 +297,7 @@ def bound_runner(database: Path) -> Callable[..., Build]:
         variables: dict | None = None,
         check: bool = True,
         env: dict[str, str] | None = None,
-        unit_tests: bool | None = None,
+        unit_tests: bool = False,
     ) -> Build:
         return run_dbt(args, database, variables, check, env=env, unit_tests=unit_tests)
 
