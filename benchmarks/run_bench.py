@@ -93,12 +93,12 @@ def month_start(month: int) -> datetime.date:
 
 def schedule_settings(data: Path, fmt: str, as_of: str | None) -> tuple[dict, dict[str, str]]:
     """How a scheduled run passes this month's input and run date: (dbt vars, environment).
-    As docs/lean-build.md documents: SEGMENTATION_CUSTOMERS_CSV / SEGMENTATION_AS_OF, which
-    re-parse nothing; Parquet input has no such variable and goes through `--vars`."""
+    As docs/lean-build.md documents: SEGMENTATION_CUSTOMERS_CSV or
+    SEGMENTATION_CUSTOMERS_PARQUET, and SEGMENTATION_AS_OF, which re-parse nothing."""
     variables: dict = {}
     env: dict[str, str] = {}
     if fmt == "parquet":
-        variables["customers_parquet"] = str(data)
+        env["SEGMENTATION_CUSTOMERS_PARQUET"] = str(data)
     else:
         env["SEGMENTATION_CUSTOMERS_CSV"] = str(data)
     if as_of is not None:

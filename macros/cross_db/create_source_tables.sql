@@ -10,8 +10,8 @@
 {% endmacro %}
 
 {#- DuckDB: the CC GENERAL source is a view over the input file, (re)created here on every run
-    from the path input_source() resolves at run time (SEGMENTATION_CUSTOMERS_CSV, else var
-    customers_csv; or var customers_parquet). The path is thus never part of what dbt parses:
+    from the path input_source() resolves at run time (SEGMENTATION_CUSTOMERS_PARQUET or var
+    customers_parquet; else SEGMENTATION_CUSTOMERS_CSV or var customers_csv). The path is thus never part of what dbt parses:
     a scheduled run with a new file re-parses nothing. Ledger sources are read through their
     `external_location`. -#}
 {% macro duckdb__create_source_tables() %}
@@ -48,8 +48,8 @@
             ("ledger", "transactions", "csv", setting("transactions_csv")),
             ("ledger", "accounts", "csv", setting("accounts_csv")),
         ] -%}
-    {%- elif setting("customers_parquet") -%}
-        {%- set inputs = [("cc_general", "customers", "parquet", setting("customers_parquet"))] -%}
+    {%- elif customers_parquet_setting() -%}
+        {%- set inputs = [("cc_general", "customers", "parquet", customers_parquet_setting())] -%}
     {%- else -%}
         {%- set inputs = [("cc_general", "customers", "csv", customers_csv_setting())] -%}
     {%- endif -%}

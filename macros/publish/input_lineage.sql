@@ -19,7 +19,7 @@
             == "seeds/sample_ledger_transactions.csv" -%}
         {{ return("ledger_sample" if is_sample else "ledger") }}
     {%- else -%}
-        {%- set parquet = setting("customers_parquet") -%}
+        {%- set parquet = customers_parquet_setting() -%}
         {%- set is_sample = (parquet is none or (parquet | string | trim) in ["", "none", "None"])
             and (customers_csv_setting() | string) == "seeds/sample_customers.csv" -%}
     {%- endif -%}

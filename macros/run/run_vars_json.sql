@@ -6,7 +6,7 @@
 {% macro run_vars_json() %}
     {%- set values = effective_settings() %}
     {%- do values.update({"customers_csv": customers_csv_setting(),
-        "as_of_date": as_of_date_setting()}) %}
+        "customers_parquet": customers_parquet_setting(), "as_of_date": as_of_date_setting()}) %}
     {%- if tojson is not defined %}{{ return("{}") }}{% endif %}
     {{- return(tojson(values, sort_keys=true) | replace("'", "''")) }}
 {% endmacro %}

@@ -12,14 +12,14 @@
              ["customer_id", "transaction_ts", "amount", "category", "transaction_type"]),
             ("accounts_csv", ["customer_id", "credit_limit", "balance", "opened_at"]),
         ] -%}
-    {%- elif setting("customers_parquet") -%}
+    {%- elif customers_parquet_setting() -%}
         {#- Parquet: typed columns; the files exist and hold every column exactly once. -#}
-        {%- set pattern = setting("customers_parquet") | string -%}
+        {%- set source = input_source() -%}
         {%- set problem = inspect_parquet_input(
-            pattern, ["CUST_ID"] + (cc_general_columns() | map(attribute="source") | list)) -%}
+            source.path, ["CUST_ID"] + (cc_general_columns() | map(attribute="source") | list)) -%}
         {%- if problem -%}
             {{ exceptions.raise_compiler_error(
-                "Input file(s) '" ~ pattern ~ "' (var customers_parquet) " ~ problem) }}
+                "Input file(s) '" ~ source.path ~ "' (" ~ source.origin ~ ") " ~ problem) }}
         {%- endif -%}
         {%- set files = [] -%}
     {%- else -%}

@@ -1,18 +1,20 @@
-{#- The input the current run reads, as {"path": ..., "var": ...}: the Parquet file(s) of var
-    `customers_parquet` when set, else the CSV of customers_csv_setting() (SEGMENTATION_CUSTOMERS_CSV, else var
-    `customers_csv`; CC GENERAL), or the
-    transactions file (ledger input). Error messages name the file and the var from here, so
+{#- The input the current run reads, as {"path": ..., "var": ..., "origin": ...}: the Parquet
+    file(s) of customers_parquet_setting() (SEGMENTATION_CUSTOMERS_PARQUET, else var
+    `customers_parquet`) when set, else the CSV of customers_csv_setting()
+    (SEGMENTATION_CUSTOMERS_CSV, else var `customers_csv`; CC GENERAL), or the transactions file
+    (ledger input). Error messages name the file and the var from here, so
     they never name a file the run did not read. -#}
 {% macro input_source() %}
     {%- if setting("input_format") == "ledger" -%}
-        {%- set name = "transactions_csv" -%}
-    {%- elif setting("customers_parquet") -%}
-        {%- set name = "customers_parquet" -%}
-    {%- else -%}
-        {{ return({"path": customers_csv_setting() | string, "var": "customers_csv",
-            "origin": schedule_setting_origin("SEGMENTATION_CUSTOMERS_CSV", "customers_csv")}) }}
+        {{ return({"path": setting("transactions_csv") | string, "var": "transactions_csv",
+            "origin": "var transactions_csv"}) }}
+    {%- elif customers_parquet_setting() -%}
+        {{ return({"path": customers_parquet_setting() | string, "var": "customers_parquet",
+            "origin": schedule_setting_origin("SEGMENTATION_CUSTOMERS_PARQUET",
+                "customers_parquet")}) }}
     {%- endif -%}
-    {{ return({"path": setting(name) | string, "var": name, "origin": "var " ~ name}) }}
+    {{ return({"path": customers_csv_setting() | string, "var": "customers_csv",
+        "origin": schedule_setting_origin("SEGMENTATION_CUSTOMERS_CSV", "customers_csv")}) }}
 {% endmacro %}
 
 {#- "Input file '<path>' (var <name>)", the subject of every input error message. -#}

@@ -1,14 +1,20 @@
-{#- The two settings a scheduled run changes every time: the input CSV and the run date. Each
-    is read here and nowhere else: the environment variable when it is set, else the var.
+{#- The settings a scheduled run changes every time: the input file (CSV or Parquet) and the run
+    date. Each is read here and nowhere else: the environment variable when it is set, else the
+    var.
 
-    SEGMENTATION_CUSTOMERS_CSV (else var `customers_csv`) and SEGMENTATION_AS_OF (else var
-    `as_of_date`) are read only while dbt executes, never while it parses: dbt re-parses the
+    SEGMENTATION_CUSTOMERS_CSV (else var `customers_csv`), SEGMENTATION_CUSTOMERS_PARQUET (else
+    var `customers_parquet`) and SEGMENTATION_AS_OF (else var `as_of_date`) are read only while
+    dbt executes, never while it parses: dbt re-parses the
     whole project whenever `--vars` differ from the previous invocation's, but nothing when
     only these environment variables change (docs/lean-build.md). Setting an environment
     variable AND the var on the command line to different values is an error
     (schedule_setting_conflicts, reported by validate_config). -#}
 {% macro customers_csv_setting() %}
     {{ return(_schedule_setting("SEGMENTATION_CUSTOMERS_CSV", "customers_csv")) }}
+{% endmacro %}
+
+{% macro customers_parquet_setting() %}
+    {{ return(_schedule_setting("SEGMENTATION_CUSTOMERS_PARQUET", "customers_parquet")) }}
 {% endmacro %}
 
 {% macro as_of_date_setting() %}
@@ -34,6 +40,7 @@
         {%- set cli_vars = {} -%}
     {%- endif -%}
     {%- for env_name, var_name in [("SEGMENTATION_CUSTOMERS_CSV", "customers_csv"),
+        ("SEGMENTATION_CUSTOMERS_PARQUET", "customers_parquet"),
         ("SEGMENTATION_AS_OF", "as_of_date")] -%}
         {%- set from_env = env_var(env_name, "") | trim -%}
         {%- if from_env and var_name in cli_vars

@@ -57,11 +57,12 @@
             {%- do errors.append(path_error) -%}
         {%- endif -%}
     {%- endif -%}
-    {%- set parquet = setting("customers_parquet") -%}
+    {%- set parquet = customers_parquet_setting() -%}
     {%- if "customers_parquet" not in failed and parquet is not none and parquet != ""
         and (modules.re.search("['\"`;\\x00-\\x1f\\x7f]", parquet)
         or not modules.re.search("[.]parquet$", parquet.lower())) -%}
-        {%- do errors.append("var 'customers_parquet' must be a plain path or glob of .parquet "
+        {%- do errors.append(schedule_setting_label("SEGMENTATION_CUSTOMERS_PARQUET",
+            "customers_parquet") ~ " must be a plain path or glob of .parquet "
             ~ "files without quotes, backticks, semicolons or control characters, got: "
             ~ parquet) -%}
     {%- endif -%}

@@ -118,14 +118,19 @@ def vars_key(variables: dict | None) -> str:
 
 
 def schedule_environment(
-    customers_csv: Path | str | None = None, as_of_date: str | None = None
+    customers_csv: Path | str | None = None,
+    as_of_date: str | None = None,
+    customers_parquet: Path | str | None = None,
 ) -> dict[str, str]:
     """The environment a scheduled run sets instead of `--vars` (docs/lean-build.md):
-    SEGMENTATION_CUSTOMERS_CSV and SEGMENTATION_AS_OF are read while dbt executes, so a run
-    that changes only these re-parses nothing (the target folder's partial parse is kept)."""
+    SEGMENTATION_CUSTOMERS_CSV, SEGMENTATION_CUSTOMERS_PARQUET and SEGMENTATION_AS_OF are read
+    while dbt executes, so a run that changes only these re-parses nothing (the target
+    folder's partial parse is kept)."""
     env = {}
     if customers_csv is not None:
         env["SEGMENTATION_CUSTOMERS_CSV"] = str(customers_csv)
+    if customers_parquet is not None:
+        env["SEGMENTATION_CUSTOMERS_PARQUET"] = str(customers_parquet)
     if as_of_date is not None:
         env["SEGMENTATION_AS_OF"] = as_of_date
     return env

@@ -525,19 +525,23 @@ def parquet_table(rows: list[dict[str, str]], columns=CC_GENERAL_COLUMNS) -> pa.
     return pa.Table.from_arrays(arrays, names=list(columns))
 
 
-def test_parquet_input_problems_name_the_file_and_the_var(dbt_runner, tmp_path) -> None:
-    """Parquet (customers_parquet): a missing column and a duplicated column are named before
-    anything reads the files; a glob reports how many files it read; all rows quarantined and
-    no rows at all name the Parquet input (not the default CSV)."""
+def test_parquet_input_problems_name_the_file_and_the_var(
+    dbt_runner, schedule_environment, tmp_path
+) -> None:
+    """Parquet (SEGMENTATION_CUSTOMERS_PARQUET, as a schedule passes it, or var
+    customers_parquet): a missing column and a duplicated column are named before anything
+    reads the files; a glob reports how many files it read; all rows quarantined and no rows at
+    all name the Parquet input (not the default CSV) and where its path came from."""
     without_limit = tmp_path / "no_limit.parquet"
     columns = [c for c in CC_GENERAL_COLUMNS if c != "CREDIT_LIMIT"]
     pq.write_table(parquet_table(valid_rows(5, 5), columns), without_limit)
-    build = dbt_runner(FILE_CHECK_ONLY, {"customers_parquet": str(without_limit)}, check=False)
+    env = schedule_environment(customers_parquet=without_limit)
+    build = dbt_runner(FILE_CHECK_ONLY, env=env, check=False)
     assert build.returncode != 0
     found = ", ".join(sorted(columns))
     assert (
-        f"Input file(s) '{without_limit}' (var customers_parquet) lack required column "
-        f"CREDIT_LIMIT (columns found: {found})"
+        f"Input file(s) '{without_limit}' (env SEGMENTATION_CUSTOMERS_PARQUET) lack required "
+        f"column CREDIT_LIMIT (columns found: {found})"
     ) in build.output
     assert "Binder Error" not in build.output
 
@@ -559,22 +563,25 @@ def test_parquet_input_problems_name_the_file_and_the_var(dbt_runner, tmp_path) 
     pq.write_table(parquet_table(rows[:4]), folder / "part-1.parquet")
     pq.write_table(parquet_table(rows[4:]), folder / "part-2.parquet")
     pattern = f"{folder}/*.parquet"
-    build = dbt_runner(VALIDATION_ONLY, {"customers_parquet": pattern}, check=False)
+    env = schedule_environment(customers_parquet=pattern)
+    build = dbt_runner(VALIDATION_ONLY, env=env, check=False)
     assert build.returncode != 0
     assert f"customers_parquet: reading 2 files matching '{pattern}'" in build.output
     assert (
-        f"Input file '{pattern}' (var customers_parquet): all 6 rows were quarantined, nothing "
+        f"Input file '{pattern}' (env SEGMENTATION_CUSTOMERS_PARQUET): all 6 rows were "
+        "quarantined, nothing "
         "is left to segment."
     ) in build.output
     assert "sample_customers.csv" not in build.output
 
     empty = tmp_path / "empty.parquet"
     pq.write_table(parquet_table([]), empty)
-    build = dbt_runner(VALIDATION_ONLY, {"customers_parquet": str(empty)}, check=False)
+    env = schedule_environment(customers_parquet=empty)
+    build = dbt_runner(VALIDATION_ONLY, env=env, check=False)
     assert build.returncode != 0
     assert (
-        f"Input file '{empty}' (var customers_parquet) has no data rows: nothing to segment. "
-        "Check the file (or the glob) the var names"
+        f"Input file '{empty}' (env SEGMENTATION_CUSTOMERS_PARQUET) has no data rows: nothing to "
+        "segment. Check the file (or the glob) the var names"
     ) in build.output
     assert "Rows: 0 rows read, 0 segmented (build failed" in build.output
 

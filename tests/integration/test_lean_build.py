@@ -120,8 +120,9 @@ def test_schedule_settings_from_the_environment(
 
 
 def test_changing_the_schedule_environment_reparses_nothing(tmp_path: Path) -> None:
-    """dbt's partial parsing: after a parse, new values of the two environment variables leave
-    no file to re-parse, while a new `--vars` value re-parses everything."""
+    """dbt's partial parsing: after a parse, new values of the schedule's environment variables
+    (input CSV or Parquet, run date) leave no file to re-parse, while a new `--vars` value
+    re-parses everything."""
     log_path = tmp_path / "logs"
 
     def parse(env: dict[str, str], variables: dict | None = None) -> str:
@@ -140,5 +141,7 @@ def test_changing_the_schedule_environment_reparses_nothing(tmp_path: Path) -> N
     assert "Partial parsing: " not in log  # no file scheduled for re-parsing
     unchanged = re.search(r"files deleted, 0 files added, 0 files changed", log)
     assert "Nothing changed, skipping partial parsing" in log or unchanged, log[-3000:]
+    log = parse({"SEGMENTATION_CUSTOMERS_PARQUET": "parts/*.parquet"})
+    assert "Unable to do partial parsing" not in log and "Partial parsing: " not in log
     log = parse({}, {"customers_csv": "c.csv"})
     assert "Unable to do partial parsing because config vars" in log

@@ -4,6 +4,7 @@ centroid computed independently in pandas + NumPy; a clear error for missing inp
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +17,10 @@ from customer_segmentation.schema import CC_GENERAL_COLUMNS, CC_GENERAL_FEATURES
 FEATURES = [sql_name(c) for c in CC_GENERAL_FEATURES]
 N_ROWS = 4000
 FIT_SAMPLE = 1200
-#: These builds are compared with each other and with NumPy, not their k sweep.
-CHEAP_DIAGNOSTICS = {"k_selection": {"bootstrap": 0, "max": 4}}
+#: These builds are compared with each other and with NumPy, not their k sweep. The input goes
+#: through the schedule's environment variables (docs/lean-build.md), so both builds share one
+#: parse.
+SCALE_VARS = {"kmeans": {"fit_sample_size": FIT_SAMPLE}, "k_selection": {"bootstrap": 0, "max": 4}}
 
 
 @pytest.fixture(scope="module")
@@ -35,22 +38,18 @@ def customers(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 @pytest.fixture(scope="module")
-def csv_build(dbt_runner, customers):
-    variables = {"customers_csv": str(customers["csv"]), "kmeans": {"fit_sample_size": FIT_SAMPLE}}
-    return dbt_runner(["build"], {**variables, **CHEAP_DIAGNOSTICS})
+def csv_build(dbt_runner, schedule_environment, customers):
+    return dbt_runner(["build"], SCALE_VARS, env=schedule_environment(customers["csv"]))
 
 
 @pytest.fixture(scope="module")
-def parquet_build(dbt_runner, customers):
-    return dbt_runner(["build"], parquet_vars(customers))
+def parquet_build(dbt_runner, parquet_environment):
+    return dbt_runner(["build"], SCALE_VARS, env=parquet_environment)
 
 
-def parquet_vars(customers: dict) -> dict:
-    return {
-        "customers_parquet": customers["parquet_glob"],
-        "kmeans": {"fit_sample_size": FIT_SAMPLE},
-        **CHEAP_DIAGNOSTICS,
-    }
+@pytest.fixture(scope="module")
+def parquet_environment(schedule_environment, customers) -> dict[str, str]:
+    return schedule_environment(customers_parquet=customers["parquet_glob"])
 
 
 def test_parquet_glob_input_equals_csv_input(csv_build, parquet_build) -> None:
@@ -104,12 +103,18 @@ def test_sampled_fit_labels_are_the_nearest_centroid_in_numpy(csv_build, custome
         )
 
 
-def test_parquet_takes_precedence_over_the_default_csv(parquet_build) -> None:
-    """customers_csv keeps its default (the bundled sample); customers_parquet wins."""
+def test_parquet_takes_precedence_over_the_default_csv(parquet_build, customers) -> None:
+    """customers_csv keeps its default (the bundled sample); SEGMENTATION_CUSTOMERS_PARQUET
+    wins, and the fit run records the files it read."""
     assert len(parquet_build.table("customer_segments")) == N_ROWS != 5000
+    recorded = json.loads(parquet_build.query("select run_vars from ml.ml_fit_run")["run_vars"][0])
+    assert recorded["customers_parquet"] == customers["parquet_glob"]
+    assert recorded["customers_csv"] == "seeds/sample_customers.csv"
 
 
-def test_missing_parquet_input_names_the_path(dbt_runner, parquet_build, customers) -> None:
+def test_missing_parquet_input_names_the_path(
+    dbt_runner, parquet_build, parquet_environment, customers
+) -> None:
     """The parquet build's own vars (so a partial parse) with its files gone, into a fresh
     database: the run fails naming the glob. The files are moved away for the run only."""
     glob = customers["parquet_glob"]
@@ -118,9 +123,12 @@ def test_missing_parquet_input_names_the_path(dbt_runner, parquet_build, custome
     folder.rename(hidden)
     try:
         build = dbt_runner(
-            ["build", "--select", "stg_cc_general__customers"], parquet_vars(customers), check=False
+            ["build", "--select", "stg_cc_general__customers"],
+            SCALE_VARS,
+            check=False,
+            env=parquet_environment,
         )
     finally:
         hidden.rename(folder)
     assert build.returncode != 0
-    assert glob in build.output
+    assert f"'{glob}' (env SEGMENTATION_CUSTOMERS_PARQUET)" in build.output
