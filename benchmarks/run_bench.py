@@ -445,7 +445,7 @@ def main(argv: list[str] | None = None) -> None:
 
     settings = {
         "SEGMENTATION_THREADS": os.environ.get("SEGMENTATION_THREADS", str(os.cpu_count())),
-        "SEGMENTATION_MEMORY_LIMIT": os.environ.get("SEGMENTATION_MEMORY_LIMIT", "75%"),
+        "SEGMENTATION_MEMORY_LIMIT": os.environ.get("SEGMENTATION_MEMORY_LIMIT", "1GB"),
         "vars": variables or "defaults",
     }
     append_results(args.results, heading, machine, settings, table, PROJECT_DIR)
