@@ -1,13 +1,17 @@
 {#- SQL expression: the reason code of the first check the value of `column` fails, or NULL.
-    `prefix` qualifies the columns (e.g. "customers."). `<column>_text` is the trimmed text
-    from the file (NULL when empty), `<column>` its double value (NULL when empty or not a
-    number). Order: non_numeric_value, non_finite_value,
-    then the range check of the column's kind (see cc_general_validation_rules). -#}
+    `prefix` qualifies the columns (e.g. "customers."). `<column>_text` is the text
+    from the file (trimmed or not), `<column>` its double value (NULL when empty or not a
+    number); the text is only looked at (trimmed) where the value is NULL. Order:
+    non_numeric_value, non_finite_value, then the range check of the column's kind (see
+    cc_general_validation_rules). -#}
 {% macro column_issue_code(column, prefix="") %}
     {%- set value = prefix ~ column -%}
     {%- set rules = cc_general_validation_rules() -%}
     case
-        when {{ value }}_text is not null and {{ value }} is null then 'non_numeric_value'
+        when {{ value }} is null
+            then case
+                when nullif(trim({{ value }}_text), '') is not null then 'non_numeric_value'
+            end
         when {{ is_not_finite(value) }} then 'non_finite_value'
         {%- if column in rules.amount_columns %}
         when {{ value }} < 0 then 'negative_amount'

@@ -105,6 +105,14 @@ ROW_CASES = [
     ("tenure_thirteen", {"TENURE": "13"}, [("tenure_out_of_range", "TENURE", "13")], "q"),
     ("tenure_fraction", {"TENURE": "6.5"}, [("tenure_out_of_range", "TENURE", "6.5")], "q"),
     ("empty_value_is_imputed", {"MINIMUM_PAYMENTS": "", "CREDIT_LIMIT": " "}, [], "clean"),
+    # Spaces around a number do not matter; around text, the finding shows the trimmed text.
+    ("padded_numbers", {"BALANCE": " 12.5 ", "TENURE": " 12 "}, [], "clean"),
+    (
+        "padded_non_numeric_value",
+        {"CASH_ADVANCE": " abc "},
+        [("non_numeric_value", "CASH_ADVANCE", "abc")],
+        "q",
+    ),
     (
         "two_problems_in_one_row",
         {"BALANCE": "-1", "TENURE": "20"},
@@ -196,6 +204,35 @@ def test_duplicate_rule_keeps_the_first_valid_row(row_level_build, malformed_row
         " where customer_id = 'C90000'"
     )
     assert kept["source_row_number"].tolist() == [second]
+
+
+def test_values_are_parsed_once_and_text_kept_only_where_reported(
+    row_level_build, malformed_rows_csv
+) -> None:
+    """Padded numbers parse as numbers; int_customer_rows_checked keeps a value's trimmed text
+    only where quarantine reports it (the one table the file is parsed into)."""
+    _, case_rows = malformed_rows_csv
+    padded = row_level_build.query(
+        "select balance, tenure from intermediate.int_customers_validated"
+        f" where source_row_number = {case_rows['padded_numbers']}"
+    )
+    assert padded.to_dict("records") == [{"balance": 12.5, "tenure": 12.0}]
+    texts = row_level_build.query(
+        "select source_row_number, balance_text, cash_advance_text, purchases_text,"
+        " oneoff_purchases_text, installments_purchases_text, tenure_text"
+        " from intermediate.int_customer_rows_checked"
+    ).set_index("source_row_number")
+    assert texts.loc[case_rows["non_numeric_value"], "balance_text"] == "12,5 EUR"
+    assert texts.loc[case_rows["padded_non_numeric_value"], "cash_advance_text"] == "abc"
+    assert texts.loc[
+        case_rows["purchases_mismatch"],
+        ["purchases_text", "oneoff_purchases_text", "installments_purchases_text"],
+    ].tolist() == ["700", "50", "50"]
+    assert texts.loc[case_rows["tenure_zero"], "tenure_text"] == "0"
+    # rows and values without a finding keep no text
+    assert texts.loc[1].isna().all()
+    assert texts.loc[case_rows["padded_numbers"]].isna().all()
+    assert pd.isna(texts.loc[case_rows["tenure_zero"], "balance_text"])
 
 
 def test_messages_and_reconciliation_on_the_malformed_file(row_level_build, malformed_rows_csv):

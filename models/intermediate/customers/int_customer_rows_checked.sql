@@ -1,4 +1,6 @@
--- Every input row with the outcome of every row-level check (one row per file row).
+-- Every input row with the outcome of every row-level check (one row per file row): the one
+-- pass over the input file (stg_cc_general__customers is a view on DuckDB), so each row is
+-- parsed once. `<column>_text` (the trimmed text) is kept only where quarantine reports it.
 -- `issue__<column>`: the reason code of the check the column's value fails (NULL when fine);
 -- `issue__customer_id`, `issue__purchases_sum`: the row-level checks. A finding quarantines the
 -- row unless its reason code is listed in var `validation.warn_only_checks` (then the row is
@@ -7,6 +9,7 @@
 -- duplicate_customer_id.
 {%- set columns = cc_general_columns() | map(attribute="name") | list %}
 {%- set tolerance = setting("validation", "purchases_tolerance") | float %}
+{%- set purchase_columns = ["purchases", "oneoff_purchases", "installments_purchases"] %}
 
 with
 
@@ -52,20 +55,50 @@ row_checks as (
 
 ),
 
+reported as (
+
+    -- The text only where quarantine reports it: a finding on the value (or, for the three
+    -- purchase columns, on their sum); NULL elsewhere costs next to nothing to store. The
+    -- file's text of the other values is dropped here, before the duplicate check.
+    select
+        source_row_number,
+        customer_id,
+        {% for column in columns -%}
+            {{ column }},
+        {% endfor %}
+        {% for column in columns -%}
+            {%- set reported_when = "issue__" ~ column ~ " is not null" -%}
+            {%- if column in purchase_columns -%}
+                {%- set reported_when = reported_when ~ " or issue__purchases_sum is not null" -%}
+            {%- endif -%}
+            case
+                when {{ reported_when }} then nullif(trim({{ column }}_text), '')
+            end as {{ column }}_text,
+        {% endfor %}
+        {% for column in columns -%}
+            issue__{{ column }},
+        {% endfor %}
+        issue__customer_id,
+        issue__purchases_sum
+
+    from row_checks
+
+),
+
 counted as (
 
     select
         {% for column in columns + ["customer_id", "purchases_sum"] -%}
-            case when {{ is_blocking_issue("row_checks.issue__" ~ column) }} then 1 else 0 end
+            case when {{ is_blocking_issue("reported.issue__" ~ column) }} then 1 else 0 end
             {{ "+" if not loop.last }}
         {% endfor %} as n_blocking_issues,
         {% for column in columns + ["customer_id", "purchases_sum"] -%}
-            case when row_checks.issue__{{ column }} is not null then 1 else 0 end
+            case when reported.issue__{{ column }} is not null then 1 else 0 end
             {{ "+" if not loop.last }}
         {% endfor %} as n_issues,
-        row_checks.*
+        reported.*
 
-    from row_checks
+    from reported
 
 ),
 

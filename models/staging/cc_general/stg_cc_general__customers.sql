@@ -1,9 +1,11 @@
 -- One row per row of the input file: its position in the file, the trimmed id, and for every
--- behavioural column the trimmed text (`<column>_text`, NULL when empty) and its value cast to
--- double (NULL when empty or not a number). Keeping the text lets validation tell a value that
--- is not a number from one that is missing. The input is a CSV file (`customers_csv`, every
--- column read as text) or Parquet files (`customers_parquet`, typed columns): every value is
--- cast to text first, so both go through the same checks.
+-- behavioural column its value as a double (NULL when empty or not a number) and its text as
+-- in the file (`<column>_text`). The input is a CSV file (`customers_csv`, every column read
+-- as text) or Parquet files (`customers_parquet`, typed columns).
+-- Parsed once per build: on DuckDB this is a view that int_customer_rows_checked reads in one
+-- pass (typed values, checks, duplicates); only the text of a value that fails a check is
+-- trimmed and stored there. Writing the text of every value was most of the old staging
+-- table's cost (docs/lean-build.md, "One read").
 with
 
 source as (
@@ -12,29 +14,19 @@ source as (
 
 ),
 
-trimmed as (
+renamed as (
 
     select
         {% for column in cc_general_columns() -%}
-            nullif(trim(cast({{ column.source | lower }} as string)), '')
-                as {{ column.name }}_text,
+            {{ safe_cast(column.source | lower, "double") }} as {{ column.name }},
+        {% endfor %}
+        {% for column in cc_general_columns() -%}
+            cast({{ column.source | lower }} as string) as {{ column.name }}_text,
         {% endfor %}
         nullif(trim(cast(cust_id as string)), '') as customer_id,
         {{ source_row_number() }} as source_row_number
 
     from source
-
-),
-
-renamed as (
-
-    select
-        {% for column in cc_general_columns() -%}
-            {{ safe_cast(column.name ~ "_text", "double") }} as {{ column.name }},
-        {% endfor %}
-        trimmed.*
-
-    from trimmed
 
 ),
 
