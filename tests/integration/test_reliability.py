@@ -9,6 +9,10 @@
   `scoring`, full contents), the stored macro (its SQL and its results) and every export file
   (sha256) unchanged, and the registry does not claim those runs were published. Accepting
   the drifted data (`accept_drift: true`) then publishes all of it together.
+- Publishing renames, it does not copy (decision 019): `main` holds one view per mart over
+  `marts_build.<mart>__published`, which the next build never rewrites; after published,
+  failed and killed builds (and on a warehouse whose `main` still holds copied tables) no
+  relation is left over.
 - A build started while another process holds the warehouse stops with one clear line.
 """
 
@@ -58,14 +62,14 @@ RUN_IDENTITY_COLUMNS = {
 def table_hashes(
     database: Path, schema: str = "main", ignore: set[str] = RUN_IDENTITY_COLUMNS
 ) -> dict[str, tuple[int, str]]:
-    """Row count and an order-independent md5 of every table's contents (all columns but
-    `ignore`), in SQL."""
+    """Row count and an order-independent md5 of every table's and view's contents (all
+    columns but `ignore`), in SQL: `main` holds views over the published tables."""
     with duckdb.connect(str(database), read_only=True) as con:
         names = [
             row[0]
             for row in con.execute(
                 "select table_name from information_schema.tables "
-                "where table_schema = ? and table_type = 'BASE TABLE' order by 1",
+                "where table_schema = ? and table_type in ('BASE TABLE', 'VIEW') order by 1",
                 [schema],
             ).fetchall()
         ]
@@ -281,7 +285,40 @@ def test_published_schema_shows_only_marts(first_builds) -> None:
     assert not {name for name in main if "dbt_tmp" in name or "marts_build" in name}
     schemas = set(tables["table_schema"])
     assert {"main", "scoring", "marts_build", "ml", "intermediate", "staging"} <= schemas
-    assert main == set(tables.loc[tables["table_schema"] == "marts_build", "table_name"])
+    assert_published_layout(first_builds["second"])
+
+
+def assert_published_layout(database: Path) -> None:
+    """Publishing renames instead of copying (decision 019): `main` holds one view per mart
+    over the held table `marts_build.<mart>__published`, the build schema's `<mart>` is a view
+    over the same table, and nothing else is left over (no second held table, no temporary
+    or backup relation) however many builds ran."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        objects = con.execute(
+            "select table_schema, table_name, table_type from information_schema.tables"
+            " where table_catalog = current_database() and table_schema in ('main', 'marts_build')"
+        ).fetchall()
+        views = {
+            (row[0], row[1]): row[2]
+            for row in con.execute(
+                "select schema_name, view_name, sql from duckdb_views() where not internal"
+            ).fetchall()
+        }
+    main = {name: kind for schema, name, kind in objects if schema == "main"}
+    build_schema = {name: kind for schema, name, kind in objects if schema == "marts_build"}
+    held = {name[: -len("__published")] for name in build_schema if name.endswith("__published")}
+    assert set(main) == held and "customer_segments" in held
+    assert set(main.values()) == {"VIEW"}
+    assert set(build_schema) == held | {f"{name}__published" for name in held}
+    for name in held:
+        assert build_schema[f"{name}__published"] == "BASE TABLE"
+        assert build_schema[name] == "VIEW"
+        for schema in ("main", "marts_build"):
+            # schema and table only, no database part: the views work however the file is
+            # attached
+            body = views[(schema, name)].replace('"', "").lower().rstrip("; \n")
+            assert body.endswith(f" from marts_build.{name}__published"), body
+    assert not [name for _, name, _ in objects if "__dbt_" in name]
 
 
 def test_same_input_and_vars_give_bit_identical_tables(first_builds) -> None:
@@ -344,7 +381,17 @@ def test_failed_and_killed_builds_change_nothing_users_read(first_builds, inputs
     # the drifted run is registered, but not as published
     assert (DRIFT_AS_OF, False) in registry and (AS_OF, True) in registry
 
-    # (d) accepting the drift publishes that run: everything changes, together
+    # (d) accepting the drift publishes that run: everything changes, together. Before it,
+    # `main` is turned into what the copying publish step (before decision 019) left: tables.
+    with duckdb.connect(str(database)) as con:
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables"
+            " where table_schema = 'main' and table_type = 'VIEW'"
+        ).fetchall():
+            con.execute(f"create table main.{name}__copy as select * from main.{name}")
+            con.execute(f"drop view main.{name}")
+            con.execute(f"alter table main.{name}__copy rename to {name}")
+    assert published_state(database) == before
     accepted = build(database, scheduled(inputs["drifted"], DRIFT_AS_OF), {"accept_drift": True})
     assert "Warning in test feature_drift_psi_below_alert_threshold" in accepted.stdout
     after = published_state(database)
@@ -367,6 +414,9 @@ def test_failed_and_killed_builds_change_nothing_users_read(first_builds, inputs
         ).fetchall()[0]
     assert leftovers == []
     assert run_at == DRIFT_AS_OF
+    # after two published, two failed and two killed builds (and the tables of an older
+    # warehouse): one view per mart in main, one held table each, nothing left over
+    assert_published_layout(database)
 
 
 def test_a_failed_build_does_not_publish(first_builds, tmp_path) -> None:
