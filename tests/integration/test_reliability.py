@@ -39,6 +39,13 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
 
 MARTS = ["customer_segments", "segment_profiles", "segment_personas"]
+#: the history marts, incremental on DuckDB: their build table stays for the next run's increment
+#: and the publish step copies it into the held table (decision 019)
+INCREMENTAL_MARTS = {
+    "customer_segment_memberships",
+    "segment_audience_changes",
+    "segment_migrations",
+}
 BAD_ROWS = [
     # appended to the generated file so that reproducibility also covers the quarantine
     "C99001,-10,0.5,0,0,0,0,0,0,0,0,0,0,1000,0,0,0,12",
@@ -307,18 +314,62 @@ def assert_published_layout(database: Path) -> None:
     main = {name: kind for schema, name, kind in objects if schema == "main"}
     build_schema = {name: kind for schema, name, kind in objects if schema == "marts_build"}
     held = {name[: -len("__published")] for name in build_schema if name.endswith("__published")}
-    assert set(main) == held and "customer_segments" in held
+    assert set(main) == held and "customer_segments" in held and held >= INCREMENTAL_MARTS
     assert set(main.values()) == {"VIEW"}
     assert set(build_schema) == held | {f"{name}__published" for name in held}
     for name in held:
         assert build_schema[f"{name}__published"] == "BASE TABLE"
-        assert build_schema[name] == "VIEW"
-        for schema in ("main", "marts_build"):
+        if name in INCREMENTAL_MARTS:
+            # kept for the next increment, copied into the held table
+            assert build_schema[name] == "BASE TABLE"
+            schemas: tuple[str, ...] = ("main",)
+        else:
+            assert build_schema[name] == "VIEW"
+            schemas = ("main", "marts_build")
+        for schema in schemas:
             # schema and table only, no database part: the views work however the file is
             # attached
             body = views[(schema, name)].replace('"', "").lower().rstrip("; \n")
             assert body.endswith(f" from marts_build.{name}__published"), body
     assert not [name for _, name, _ in objects if "__dbt_" in name]
+
+
+def make_copy_published_layout(database: Path) -> None:
+    """Turn a warehouse published by renames into the layout the copying publish step (before
+    decision 019) left: tables in `main` holding the published rows, the build's tables
+    `marts_build.<mart>`, no `<mart>__published`. Users see the same rows before and after."""
+    with duckdb.connect(str(database)) as con:
+        objects = {
+            (row[0], row[1]): row[2]
+            for row in con.execute(
+                "select table_schema, table_name, table_type from information_schema.tables"
+                " where table_catalog = current_database()"
+                " and table_schema in ('main', 'marts_build')"
+            ).fetchall()
+        }
+        con.execute("begin")
+        for (schema, name), kind in objects.items():
+            if schema == "main" and kind == "VIEW":
+                con.execute(f"create table main.{name}__copy as select * from main.{name}")
+                con.execute(f"drop view main.{name}")
+                con.execute(f"alter table main.{name}__copy rename to {name}")
+        for (schema, name), _ in objects.items():
+            if schema != "marts_build" or not name.endswith("__published"):
+                continue
+            mart = name[: -len("__published")]
+            if objects.get(("marts_build", mart)) == "BASE TABLE":
+                # an incremental mart, or the table of a failed / killed build
+                con.execute(f"drop table marts_build.{name}")
+                continue
+            if ("marts_build", mart) in objects:
+                con.execute(f"drop view marts_build.{mart}")
+            con.execute(f"alter table marts_build.{name} rename to {mart}")
+        con.execute("commit")
+        left = con.execute(
+            "select count(*) from information_schema.tables where table_name like '%__published'"
+            " or (table_schema = 'main' and table_type = 'VIEW')"
+        ).fetchall()[0][0]
+    assert left == 0
 
 
 def test_same_input_and_vars_give_bit_identical_tables(first_builds) -> None:
@@ -382,15 +433,8 @@ def test_failed_and_killed_builds_change_nothing_users_read(first_builds, inputs
     assert (DRIFT_AS_OF, False) in registry and (AS_OF, True) in registry
 
     # (d) accepting the drift publishes that run: everything changes, together. Before it,
-    # `main` is turned into what the copying publish step (before decision 019) left: tables.
-    with duckdb.connect(str(database)) as con:
-        for (name,) in con.execute(
-            "select table_name from information_schema.tables"
-            " where table_schema = 'main' and table_type = 'VIEW'"
-        ).fetchall():
-            con.execute(f"create table main.{name}__copy as select * from main.{name}")
-            con.execute(f"drop view main.{name}")
-            con.execute(f"alter table main.{name}__copy rename to {name}")
+    # the warehouse is turned into what the copying publish step (before decision 019) left.
+    make_copy_published_layout(database)
     assert published_state(database) == before
     accepted = build(database, scheduled(inputs["drifted"], DRIFT_AS_OF), {"accept_drift": True})
     assert "Warning in test feature_drift_psi_below_alert_threshold" in accepted.stdout
