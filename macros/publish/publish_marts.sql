@@ -1,12 +1,13 @@
-{#- The `on-run-end` publish step (docs/publishing.md). Marts (and the quarantine) are built
-    into their own schema (`marts_build`; Spark: `<target schema>_marts_build`); BI reads copies
-    in the target schema (`main`). Only an invocation that built every mart and in which every
-    node succeeded (warnings allowed) publishes. On DuckDB it then changes, in ONE transaction,
-    every published mart, the scoring parameters (schema `scoring`), the stored macro
-    `segment_customers` and the registry's `published_at`; the exports (Parquet + audience
-    CSVs) are written to a hidden folder before that transaction and moved into place right
-    after it. Otherwise nothing users read changes, and the log says why and what to do. A
-    challenger run (lifecycle.promotion manual, lifecycle_decision) is never published. -#}
+{#- The `on-run-end` publish step (docs/publishing.md, decision 019). Marts (and the
+    quarantine) are built into their own schema (`marts_build`; Spark: `<target schema>_marts_build`);
+    BI reads the target schema (`main`). Only an invocation that built every mart and in which
+    every node succeeded (warnings allowed) publishes. On DuckDB it then changes, in ONE
+    transaction, every published mart (renamed, not copied: `main` holds views over the held
+    tables `marts_build.<mart>__published`), the scoring parameters (schema `scoring`), the
+    stored macro `segment_customers` and the registry's `published_at`; the exports (Parquet +
+    audience CSVs) are written to a hidden folder before that transaction and moved into place
+    right after it. Otherwise nothing users read changes, and the log says why and what to do.
+    A challenger run (lifecycle.promotion manual, lifecycle_decision) is never published. -#}
 {% macro publish_marts(results) %}
     {%- if not execute -%}
         {{ return("") }}
@@ -37,7 +38,7 @@
             {%- set published = api.Relation.create(
                 database=(target.database or none), schema=target.schema, identifier=node.alias,
                 type="table") -%}
-            {%- do copies.append((published, build_relation)) -%}
+            {%- do copies.append((published, build_relation, node.config.materialized)) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- if not_built -%}
@@ -57,7 +58,7 @@
             info=true) -%}
         {{ return("") }}
     {%- endif -%}
-    {{ return(adapter.dispatch("publish_copies", "segmentation")(copies)) }}
+    {{ return(adapter.dispatch("publish_relations", "segmentation")(copies)) }}
 {%- endmacro %}
 
 {#- Is this node published (a mart or the quarantine)? -#}
@@ -75,11 +76,11 @@
     {{ return(none) }}
 {% endmacro %}
 
-{#- Renders the copies [(published relation, build relation), ...] as one transaction
-    (engines other than DuckDB and Spark). -#}
-{% macro default__publish_copies(copies) %}
+{#- Renders the copies [(published relation, build relation, materialization), ...] as one
+    transaction (engines other than DuckDB and Spark). -#}
+{% macro default__publish_relations(copies) %}
     {%- set statements = [] -%}
-    {%- for published, build_relation in copies -%}
+    {%- for published, build_relation, materialized in copies -%}
         {%- do statements.append("create or replace table " ~ published
             ~ " as select * from " ~ build_relation) -%}
     {%- endfor -%}
@@ -90,7 +91,7 @@
 
 {#- DuckDB: stage the exports, then one transaction (marts, scoring parameters, macro,
     registry), then move the exports into place. Runs the SQL itself; the hook renders none. -#}
-{% macro duckdb__publish_copies(copies) %}
+{% macro duckdb__publish_relations(copies) %}
     {%- set fit_run = segmentation_model_relation("ml_fit_run") -%}
     {%- set run = run_query("select run_id, strftime(run_at, '%Y-%m-%d %H:%M:%S'),"
         ~ " input_fingerprint from " ~ fit_run).rows[0] -%}
@@ -101,7 +102,7 @@
     {%- set staging = run_query("select segmentation_prepare_exports('" ~ folder ~ "', '"
         ~ run.run_id ~ "')").rows[0][0] -%}
     {%- set files = [] -%}
-    {%- for published, build_relation in copies -%}
+    {%- for published, build_relation, materialized in copies -%}
         {%- set path = staging ~ "/" ~ published.identifier ~ ".parquet" -%}
         {%- do run_query("copy (select *, '" ~ run.run_id ~ "' as published_run_id, cast('"
             ~ run.run_at ~ "' as timestamp) as published_run_at, '" ~ run.input_fingerprint
@@ -140,26 +141,73 @@
 
     {#- 2. One transaction: what BI and the macro read changes all at once. Statement by
         statement, so the macro is rendered after the scoring parameters exist (its SQL is
-        specialized to the fitted segment ids it reads from them). -#}
-    {%- set published_names = copies | map(attribute=0) | map(attribute="identifier") | list -%}
+        specialized to the fitted segment ids it reads from them). No mart is copied: DuckDB
+        cannot move a table to another schema (no `alter table ... set schema`), so the
+        build's table is renamed to `<mart>__published` in the build schema, `main.<mart>`
+        becomes a view over it and the build schema's name `<mart>` a view too (dbt, `dbt
+        test` and debugging read it; the next build replaces that view with its new table and
+        never touches the held table, so a failed or killed next build changes nothing that
+        `main` shows). Incremental marts (the history) keep their table for the next run's
+        increment and views are not data: both are copied into the held table. -#}
     {%- set build_schema = (copies | first)[1].schema -%}
-    {%- set stale = run_query("select table_name from information_schema.tables where"
-        ~ " table_schema = '" ~ build_schema ~ "' and table_catalog = current_database()").rows
-        | map(attribute=0) | reject("in", published_names) | list -%}
+    {%- set published_names = copies | map(attribute=0) | map(attribute="identifier") | list -%}
+    {%- set held_names = [] -%}
+    {%- for name in published_names -%}
+        {%- do held_names.append(name ~ "__published") -%}
+    {%- endfor -%}
+    {%- set objects = {target.schema: {}, build_schema: {}} -%}
+    {%- for row in run_query("select table_schema, table_name, table_type from"
+        ~ " information_schema.tables where table_catalog = current_database()"
+        ~ " and table_schema in ('" ~ target.schema ~ "', '" ~ build_schema ~ "')").rows -%}
+        {%- do objects[row[0]].update({row[1]: "view" if row[2] == "VIEW" else "table"}) -%}
+    {%- endfor -%}
+    {%- set built_before = [] -%}
+    {%- for name in objects[build_schema] -%}
+        {%- do built_before.append(name[:-11] if name.endswith("__published") else name) -%}
+    {%- endfor -%}
     {#- run_query opens dbt's transaction (auto-begin); close the one the staging queries
         opened, so the next statement begins the publish transaction -#}
     {%- do adapter.commit() -%}
-    {%- for published, build_relation in copies -%}
-        {%- do run_query("create or replace table " ~ published ~ " as select * from "
-            ~ build_relation) -%}
+    {%- set n_renamed = [] -%}
+    {%- for published, build_relation, materialized in copies -%}
+        {%- set held = api.Relation.create(database=build_relation.database,
+            schema=build_schema, identifier=published.identifier ~ "__published",
+            type="table") -%}
+        {%- if materialized == "table" and build_relation.type == "table" -%}
+            {%- do run_query("drop table if exists " ~ held) -%}
+            {%- do run_query("alter table " ~ build_relation ~ " rename to \"" ~ held.identifier
+                ~ "\"") -%}
+            {%- do run_query("create view " ~ build_relation ~ " as select * from "
+                ~ held.include(database=false)) -%}
+            {%- do n_renamed.append(published.identifier) -%}
+        {%- else -%}
+            {%- do run_query("create or replace table " ~ held ~ " as select * from "
+                ~ build_relation) -%}
+        {%- endif -%}
+        {#- a warehouse published by copies (before decision 019) holds tables in main -#}
+        {%- if objects[target.schema].get(published.identifier) == "table" -%}
+            {%- do run_query("drop table " ~ published) -%}
+        {%- endif -%}
+        {#- no database part: the views work however the file is attached -#}
+        {%- do run_query("create or replace view " ~ published ~ " as select * from "
+            ~ held.include(database=false)) -%}
     {%- endfor -%}
-    {#- marts of an earlier configuration (e.g. ledger marts after a CC GENERAL run), and
-        temporary tables a killed build left in the published schema -#}
-    {%- set stale = stale + run_query("select table_name from information_schema.tables where"
-        ~ " table_schema = '" ~ target.schema ~ "' and table_catalog = current_database()"
-        ~ " and contains(table_name, '__dbt_tmp')").rows | map(attribute=0) | list -%}
-    {%- for name in stale -%}
-        {%- do run_query("drop table if exists " ~ target.schema ~ '."' ~ name ~ '"') -%}
+    {#- marts of an earlier configuration (e.g. ledger marts after a CC GENERAL run): their
+        published view, their held table and the build schema's view over it; temporary
+        tables a killed build left in the published schema -#}
+    {%- for name, kind in objects[target.schema].items() -%}
+        {%- if (name not in published_names and name in built_before)
+            or "__dbt_tmp" in name -%}
+            {%- do run_query("drop " ~ kind ~ " if exists " ~ target.schema ~ '."' ~ name ~ '"') -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for name, kind in objects[build_schema].items() -%}
+        {%- if name.endswith("__published") and name not in held_names -%}
+            {%- do run_query("drop table if exists " ~ build_schema ~ '."' ~ name ~ '"') -%}
+        {%- elif kind == "view" and name not in published_names
+            and (name ~ "__published") in objects[build_schema] -%}
+            {%- do run_query("drop view if exists " ~ build_schema ~ '."' ~ name ~ '"') -%}
+        {%- endif -%}
     {%- endfor -%}
     {%- do run_query("create schema if not exists scoring") -%}
     {%- for published_name, model_name in scoring_parameter_tables().items() -%}
@@ -173,9 +221,10 @@
             ~ " where run_id = '" ~ run.run_id ~ "'") -%}
     {%- endif -%}
     {%- do adapter.commit() -%}
-    {%- do log("Published " ~ copies | length ~ " marts, the scoring parameters and "
-        ~ target.schema ~ ".segment_customers() in one transaction (run " ~ run.run_at ~ ")",
-        info=true) -%}
+    {%- do log("Published " ~ copies | length ~ " marts (" ~ n_renamed | length
+        ~ " renamed, " ~ (copies | length - n_renamed | length) ~ " copied), the scoring"
+        ~ " parameters and " ~ target.schema ~ ".segment_customers() in one transaction (run "
+        ~ run.run_at ~ ")", info=true) -%}
 
     {#- 3. The exports follow the committed warehouse (renames, manifest last). -#}
     {%- set n_files = run_query("select segmentation_publish_exports('" ~ staging ~ "', '"
@@ -212,12 +261,12 @@
     (`create or replace table`); plain Parquet tables are dropped and recreated, so a reader can
     briefly miss a mart or see marts of two builds. The log says which. No exports: BI reads the
     published tables. -#}
-{% macro spark__publish_copies(copies) %}
+{% macro spark__publish_relations(copies) %}
     {%- set file_format = env_var("SEGMENTATION_SPARK_FILE_FORMAT", "delta" if target.type == "databricks"
             else "parquet") -%}
     {%- set replaceable = file_format in ["delta", "iceberg"] -%}
     {%- do run_query("create schema if not exists " ~ target.schema) -%}
-    {%- for published, build_relation in copies -%}
+    {%- for published, build_relation, materialized in copies -%}
         {%- if replaceable -%}
             {%- do run_query("create or replace table " ~ published ~ " using " ~ file_format
                 ~ " as select * from " ~ build_relation) -%}

@@ -9,6 +9,10 @@
   `scoring`, full contents), the stored macro (its SQL and its results) and every export file
   (sha256) unchanged, and the registry does not claim those runs were published. Accepting
   the drifted data (`accept_drift: true`) then publishes all of it together.
+- Publishing renames, it does not copy (decision 019): `main` holds one view per mart over
+  `marts_build.<mart>__published`, which the next build never rewrites; after published,
+  failed and killed builds (and on a warehouse whose `main` still holds copied tables) no
+  relation is left over.
 - A build started while another process holds the warehouse stops with one clear line.
 """
 
@@ -35,6 +39,13 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
 
 MARTS = ["customer_segments", "segment_profiles", "segment_personas"]
+#: the history marts, incremental on DuckDB: their build table stays for the next run's increment
+#: and the publish step copies it into the held table (decision 019)
+INCREMENTAL_MARTS = {
+    "customer_segment_memberships",
+    "segment_audience_changes",
+    "segment_migrations",
+}
 BAD_ROWS = [
     # appended to the generated file so that reproducibility also covers the quarantine
     "C99001,-10,0.5,0,0,0,0,0,0,0,0,0,0,1000,0,0,0,12",
@@ -58,14 +69,14 @@ RUN_IDENTITY_COLUMNS = {
 def table_hashes(
     database: Path, schema: str = "main", ignore: set[str] = RUN_IDENTITY_COLUMNS
 ) -> dict[str, tuple[int, str]]:
-    """Row count and an order-independent md5 of every table's contents (all columns but
-    `ignore`), in SQL."""
+    """Row count and an order-independent md5 of every table's and view's contents (all
+    columns but `ignore`), in SQL: `main` holds views over the published tables."""
     with duckdb.connect(str(database), read_only=True) as con:
         names = [
             row[0]
             for row in con.execute(
                 "select table_name from information_schema.tables "
-                "where table_schema = ? and table_type = 'BASE TABLE' order by 1",
+                "where table_schema = ? and table_type in ('BASE TABLE', 'VIEW') order by 1",
                 [schema],
             ).fetchall()
         ]
@@ -281,7 +292,84 @@ def test_published_schema_shows_only_marts(first_builds) -> None:
     assert not {name for name in main if "dbt_tmp" in name or "marts_build" in name}
     schemas = set(tables["table_schema"])
     assert {"main", "scoring", "marts_build", "ml", "intermediate", "staging"} <= schemas
-    assert main == set(tables.loc[tables["table_schema"] == "marts_build", "table_name"])
+    assert_published_layout(first_builds["second"])
+
+
+def assert_published_layout(database: Path) -> None:
+    """Publishing renames instead of copying (decision 019): `main` holds one view per mart
+    over the held table `marts_build.<mart>__published`, the build schema's `<mart>` is a view
+    over the same table, and nothing else is left over (no second held table, no temporary
+    or backup relation) however many builds ran."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        objects = con.execute(
+            "select table_schema, table_name, table_type from information_schema.tables"
+            " where table_catalog = current_database() and table_schema in ('main', 'marts_build')"
+        ).fetchall()
+        views = {
+            (row[0], row[1]): row[2]
+            for row in con.execute(
+                "select schema_name, view_name, sql from duckdb_views() where not internal"
+            ).fetchall()
+        }
+    main = {name: kind for schema, name, kind in objects if schema == "main"}
+    build_schema = {name: kind for schema, name, kind in objects if schema == "marts_build"}
+    held = {name[: -len("__published")] for name in build_schema if name.endswith("__published")}
+    assert set(main) == held and "customer_segments" in held and held >= INCREMENTAL_MARTS
+    assert set(main.values()) == {"VIEW"}
+    assert set(build_schema) == held | {f"{name}__published" for name in held}
+    for name in held:
+        assert build_schema[f"{name}__published"] == "BASE TABLE"
+        if name in INCREMENTAL_MARTS:
+            # kept for the next increment, copied into the held table
+            assert build_schema[name] == "BASE TABLE"
+            schemas: tuple[str, ...] = ("main",)
+        else:
+            assert build_schema[name] == "VIEW"
+            schemas = ("main", "marts_build")
+        for schema in schemas:
+            # schema and table only, no database part: the views work however the file is
+            # attached
+            body = views[(schema, name)].replace('"', "").lower().rstrip("; \n")
+            assert body.endswith(f" from marts_build.{name}__published"), body
+    assert not [name for _, name, _ in objects if "__dbt_" in name]
+
+
+def make_copy_published_layout(database: Path) -> None:
+    """Turn a warehouse published by renames into the layout the copying publish step (before
+    decision 019) left: tables in `main` holding the published rows, the build's tables
+    `marts_build.<mart>`, no `<mart>__published`. Users see the same rows before and after."""
+    with duckdb.connect(str(database)) as con:
+        objects = {
+            (row[0], row[1]): row[2]
+            for row in con.execute(
+                "select table_schema, table_name, table_type from information_schema.tables"
+                " where table_catalog = current_database()"
+                " and table_schema in ('main', 'marts_build')"
+            ).fetchall()
+        }
+        con.execute("begin")
+        for (schema, name), kind in objects.items():
+            if schema == "main" and kind == "VIEW":
+                con.execute(f"create table main.{name}__copy as select * from main.{name}")
+                con.execute(f"drop view main.{name}")
+                con.execute(f"alter table main.{name}__copy rename to {name}")
+        for (schema, name), _ in objects.items():
+            if schema != "marts_build" or not name.endswith("__published"):
+                continue
+            mart = name[: -len("__published")]
+            if objects.get(("marts_build", mart)) == "BASE TABLE":
+                # an incremental mart, or the table of a failed / killed build
+                con.execute(f"drop table marts_build.{name}")
+                continue
+            if ("marts_build", mart) in objects:
+                con.execute(f"drop view marts_build.{mart}")
+            con.execute(f"alter table marts_build.{name} rename to {mart}")
+        con.execute("commit")
+        left = con.execute(
+            "select count(*) from information_schema.tables where table_name like '%__published'"
+            " or (table_schema = 'main' and table_type = 'VIEW')"
+        ).fetchall()[0][0]
+    assert left == 0
 
 
 def test_same_input_and_vars_give_bit_identical_tables(first_builds) -> None:
@@ -344,7 +432,10 @@ def test_failed_and_killed_builds_change_nothing_users_read(first_builds, inputs
     # the drifted run is registered, but not as published
     assert (DRIFT_AS_OF, False) in registry and (AS_OF, True) in registry
 
-    # (d) accepting the drift publishes that run: everything changes, together
+    # (d) accepting the drift publishes that run: everything changes, together. Before it,
+    # the warehouse is turned into what the copying publish step (before decision 019) left.
+    make_copy_published_layout(database)
+    assert published_state(database) == before
     accepted = build(database, scheduled(inputs["drifted"], DRIFT_AS_OF), {"accept_drift": True})
     assert "Warning in test feature_drift_psi_below_alert_threshold" in accepted.stdout
     after = published_state(database)
@@ -367,6 +458,9 @@ def test_failed_and_killed_builds_change_nothing_users_read(first_builds, inputs
         ).fetchall()[0]
     assert leftovers == []
     assert run_at == DRIFT_AS_OF
+    # after two published, two failed and two killed builds (and the tables of an older
+    # warehouse): one view per mart in main, one held table each, nothing left over
+    assert_published_layout(database)
 
 
 def test_a_failed_build_does_not_publish(first_builds, tmp_path) -> None:

@@ -183,7 +183,10 @@ def assert_same_table(name: str, duck: pd.DataFrame, spark: pd.DataFrame) -> Non
 
 def test_spark_publishes_every_mart_but_the_snapshot_history(builds) -> None:
     database, warehouse = builds
-    duck_marts = duck_tables(database, "marts_build")
+    # DuckDB's build schema also holds the published tables `<mart>__published` (decision 019)
+    duck_marts = {
+        name for name in duck_tables(database, "marts_build") if not name.endswith("__published")
+    }
     assert spark_tables(warehouse, f"{SPARK_SCHEMA}_marts_build") == duck_marts - DUCKDB_ONLY_MARTS
     published = spark_tables(warehouse, SPARK_SCHEMA)
     assert duck_marts - DUCKDB_ONLY_MARTS <= published
