@@ -14,6 +14,7 @@ Marked `spark`: not part of the default `make test` run (it needs requirements-s
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import shutil
@@ -56,7 +57,9 @@ VOLATILE_COLUMNS = {
 RELATIVE_TOLERANCE = 1e-9
 ENGINES = ("duck", "spark")
 # the run dates of the monthly builds (the first is `builds`; the others `lifecycle_months`)
-MONTHS = ("2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30")
+# (May on the 15th: the champion fitted on 2026-02-28 is then younger than the 92 days after
+# which `refit: auto` refits it)
+MONTHS = ("2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-15", "2026-06-30")
 
 
 def malformed_sample(path: Path) -> Path:
@@ -263,16 +266,34 @@ def test_spark_warehouse_is_left_for_inspection(builds) -> None:
 
 
 # --- the model lifecycle on both engines (docs/lifecycle.md, issue 20) ------------------------
-# Three more months on each engine, each a different 90 % of the sample (plus the malformed
+# Five more months on each engine, each a different 90 % of the sample (plus the malformed
 # rows): February fits a challenger (`promotion: manual`: registered, not published); March is a
 # score run with the champion (`refit: never`), compared with the waiting challenger; April
-# promotes the challenger (`promote_run_id`) and scores with it. The later months skip the SQL
-# unit tests: January ran them on both engines and they do not read the input or the registry.
+# promotes the challenger (`promote_run_id`) and scores with it; May is a `refit: auto` run whose
+# champion still fits (a score run); June rolls back to January's model (`champion_run_id`, a
+# pin: a score run). The later months skip the data
+# and unit tests (each a Spark job): January ran them on both engines, and the tests below
+# compare every store's rows and grain themselves.
 LIFECYCLE_MONTHS = (
     ("2026-02", {"refit": "always", "promotion": "manual"}),
     ("2026-03", {"refit": "never", "promotion": "manual"}),
     ("2026-04", {"promotion": "manual", "promote_run_id": "<challenger>"}),
+    ("2026-05", {"refit": "auto"}),
+    ("2026-06", {"champion_run_id": "<first>"}),
 )
+SCORE_MONTHS = ("2026-03", "2026-04", "2026-05", "2026-06")
+LAST_MONTH = LIFECYCLE_MONTHS[-1][0]
+# month -> (run_kind, model_run_id, is_promotion, is_published): the publish step marks the
+# run on Spark too; the challenger run is not published
+EXPECTED_RUNS = {
+    "2026-01": ("fit", "2026-01", "True", "True"),
+    "2026-02": ("fit", "2026-02", "False", "False"),
+    "2026-03": ("score", "2026-01", "False", "True"),
+    "2026-04": ("score", "2026-02", "True", "True"),
+    "2026-05": ("score", "2026-02", "False", "True"),
+    # the rollback makes January's model the champion again: a promotion by pin
+    "2026-06": ("score", "2026-01", "True", "True"),
+}
 COMPARISON_MARTS = ("model_comparison", "model_comparison_segments", "challenger_segment_changes")
 # every mart the score runs publish on both engines, compared month by month
 SCORED_MARTS = (
@@ -287,7 +308,7 @@ SCORED_MARTS = (
     "feature_drift",
     "quarantine",
 )
-# the incremental stores and their grain: no duplicates after four runs, on either engine
+# the incremental stores and their grain: no duplicates after six runs, on either engine
 STORES = {
     "ml_k_selection": ["sweep_id", "k"],
     "ml_model_registry": ["run_id"],
@@ -380,12 +401,17 @@ def lifecycle_months(builds) -> dict:
                 runs = registry(engine, database, warehouse)
                 waiting = runs[(runs["run_kind"] == "fit") & ~runs["is_promotion"].astype(bool)]
                 settings["promote_run_id"] = str(waiting["run_id"].iloc[-1])
+            if settings.get("champion_run_id") == "<first>":  # roll back to January's model
+                runs = registry(engine, database, warehouse)
+                settings["champion_run_id"] = str(runs["run_id"].iloc[0])
             variables = {
                 "customers_csv": str(data),
                 "as_of_date": MONTHS[index],
                 "lifecycle": settings,
             }
-            build(work, engine, variables, month, "--exclude-resource-type", "unit_test")
+            # models, seeds and snapshots only: January ran every data and unit test on both
+            # engines, and the lifecycle tests below check the stores' grain themselves
+            build(work, engine, variables, month, "--exclude-resource-type", "unit_test", "test")
             labels = run_labels(registry(engine, database, warehouse))
             names = [
                 *(("main", name) for name in SCORED_MARTS),
@@ -420,8 +446,8 @@ def lifecycle_months(builds) -> dict:
 
 
 def test_lifecycle_decisions_are_the_same_on_both_engines(lifecycle_months) -> None:
-    """The registry after April: the same runs, kinds, scoring models, reasons, promotions and
-    publication on both engines; and the lifecycle the months asked for."""
+    """The registry after the last month: the same runs, kinds, scoring models, reasons,
+    promotions and publication on both engines; and the lifecycle the months asked for."""
     columns = [
         "run_kind",
         "model_run_id",
@@ -436,21 +462,17 @@ def test_lifecycle_decisions_are_the_same_on_both_engines(lifecycle_months) -> N
     ]
     frames = {}
     for engine in ENGINES:
-        frame = lifecycle_months["2026-04"][engine]["ml.ml_model_registry"]
+        frame = lifecycle_months[LAST_MONTH][engine]["ml.ml_model_registry"]
         frames[engine] = frame[["run_id", *columns]].astype("string").fillna("<NULL>")
     assert frames["duck"].equals(frames["spark"]), (
         f"DuckDB:\n{frames['duck']}\nSpark:\n{frames['spark']}"
     )
+    months = ["2026-01", *(month for month, _ in LIFECYCLE_MONTHS)]
     expected = pd.DataFrame(
-        {
-            "run_id": ["2026-01", "2026-02", "2026-03", "2026-04"],
-            "run_kind": ["fit", "fit", "score", "score"],
-            "model_run_id": ["2026-01", "2026-02", "2026-01", "2026-02"],
-            "is_promotion": ["True", "False", "False", "True"],
-            # the publish step marks the run on Spark too; the challenger run is not published
-            "is_published": ["True", "False", "True", "True"],
-        }
+        [EXPECTED_RUNS[month] for month in months],
+        columns=["run_kind", "model_run_id", "is_promotion", "is_published"],
     )
+    expected.insert(0, "run_id", months)
     got = frames["spark"][expected.columns].replace({"true": "True", "false": "False"})
     assert got.reset_index(drop=True).equals(expected.astype("string")), got
 
@@ -479,16 +501,71 @@ def test_score_runs_publish_this_months_customers(lifecycle_months) -> None:
         }
         # February's challenger run is not published: main still holds January's input
         assert len(customers["2026-02"]) == 5000 + 3, engine
-        assert len(customers["2026-03"]) == len(customers["2026-04"]) == 4500 + 3, engine
-        assert customers["2026-03"] != customers["2026-04"], engine
+        for month in list(customers)[1:]:
+            assert len(customers[month]) == 4500 + 3, (engine, month)
+            assert customers[month] != customers["2026-02"], (engine, month)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_score_runs_fit_nothing(lifecycle_months, engine) -> None:
+    """A score run (`refit: never`, a promotion, `refit: auto` with a champion that still fits,
+    a pin) sweeps no k and registers no model: the stored models stay January's and
+    February's."""
+    months = [month for month, _ in LIFECYCLE_MONTHS]
+    for previous, month in itertools.pairwise(months):
+        if month not in SCORE_MONTHS:
+            continue
+        tables = lifecycle_months[month][engine]
+        before = lifecycle_months[previous][engine]["ml.ml_k_selection"]
+        assert len(tables["ml.ml_k_selection"]) == len(before), (engine, month, "k swept")
+        registry = tables["ml.ml_model_registry"].set_index("run_id")
+        assert registry.loc[month, "run_kind"] == "score", (engine, month)
+    last = lifecycle_months[LAST_MONTH][engine]
+    for name in ("ml_model_centroids", "ml_model_scaling_parameters", "ml_model_personas"):
+        stored = set(last[f"ml.{name}"]["model_run_id"])
+        assert stored == {"2026-01", "2026-02"}, (engine, name, stored)
+
+
+@pytest.mark.parametrize("month", SCORE_MONTHS)
+def test_score_run_assignments_equal_duckdbs(lifecycle_months, month) -> None:
+    """Spark's score run assigns every customer the segment DuckDB assigns on the same input."""
+    duck = lifecycle_months[month]["duck"]["main.customer_segments"]
+    spark = lifecycle_months[month]["spark"]["main.customer_segments"]
+    merged = duck.merge(spark, on="customer_id", suffixes=("", "_spark"), validate="1:1")
+    assert len(merged) == len(duck) == len(spark) == 4500 + 3, month
+    assert (merged["segment_id"] == merged["segment_id_spark"]).all(), month
+    np.testing.assert_allclose(
+        merged["distance_to_centroid"], merged["distance_to_centroid_spark"], rtol=1e-9
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_rollback_scores_with_the_pinned_model(lifecycle_months, engine) -> None:
+    """June's rollback (pin to January's model) scores each customer as March did (January's
+    model, `refit: never`), and May as April (February's model, promoted); the two models
+    differ for some customers."""
+
+    def segments(month: str) -> pd.DataFrame:
+        frame = lifecycle_months[month][engine]["main.customer_segments"]
+        return frame[["customer_id", "segment_id", "distance_to_centroid"]]
+
+    for month, same_model in (("2026-06", "2026-03"), ("2026-05", "2026-04")):
+        merged = segments(month).merge(segments(same_model), on="customer_id", validate="1:1")
+        assert len(merged) > 3500, (engine, month)
+        assert (merged["segment_id_x"] == merged["segment_id_y"]).all(), (engine, month)
+        np.testing.assert_allclose(
+            merged["distance_to_centroid_x"], merged["distance_to_centroid_y"], rtol=1e-9
+        )
+    merged = segments("2026-06").merge(segments("2026-05"), on="customer_id")
+    assert not np.allclose(merged["distance_to_centroid_x"], merged["distance_to_centroid_y"])
 
 
 @pytest.mark.parametrize("name", sorted(STORES))
 def test_incremental_stores_hold_no_duplicates(lifecycle_months, name) -> None:
-    """After four runs each store has one row per grain key on Spark, as on DuckDB (Spark's
+    """After six runs each store has one row per grain key on Spark, as on DuckDB (Spark's
     `append` / `insert_overwrite` must not repeat rows a run already stored)."""
-    duck = lifecycle_months["2026-04"]["duck"][f"ml.{name}"]
-    spark = lifecycle_months["2026-04"]["spark"][f"ml.{name}"]
+    duck = lifecycle_months[LAST_MONTH]["duck"][f"ml.{name}"]
+    spark = lifecycle_months[LAST_MONTH]["spark"][f"ml.{name}"]
     keys = [key for key in STORES[name] if key not in LIFECYCLE_VOLATILE]
     for engine, frame in (("duck", duck), ("spark", spark)):
         if keys == STORES[name]:
