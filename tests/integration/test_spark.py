@@ -449,7 +449,6 @@ def test_lifecycle_decisions_are_the_same_on_both_engines(lifecycle_months) -> N
         "model_run_id",
         "decision_reason",
         "champion_run_id",
-        "challenger_run_id",
         "is_promotion",
         "promotion_reason",
         "has_drift_alert",
