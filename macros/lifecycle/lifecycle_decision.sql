@@ -34,18 +34,6 @@
     {%- if not execute or (model is defined and model.resource_type == "unit_test") %}
         {{ return(fit) }}
     {%- endif %}
-    {%- if target.type != "duckdb" %}
-        {%- if refit == "never" or pin != "" or promote != "" or promotion == "manual" %}
-            {{ exceptions.raise_compiler_error(
-                "score runs and promotions (var 'lifecycle.refit: never', "
-                ~ "'lifecycle.champion_run_id', 'lifecycle.promote_run_id', "
-                ~ "'lifecycle.promotion: manual') are DuckDB-only for now; on " ~ target.type
-                ~ " use lifecycle.refit 'always' or 'auto' (which fits there: docs/lifecycle.md)") }}
-        {%- endif %}
-        {%- if refit == "always" %}
-            {{ return(fit) }}
-        {%- endif %}
-    {%- endif %}
     {%- if pin != "" and promote != "" %}
         {{ exceptions.raise_compiler_error(
             "vars 'lifecycle.champion_run_id' ('" ~ pin ~ "') and 'lifecycle.promote_run_id' ('"
@@ -262,7 +250,7 @@ select * from final
 {#- on-run-end: marks this run's registry row when feature_drift raised an alert in it, so the
     next `refit: auto` run refits. Never raises. -#}
 {% macro record_drift_alert(results) %}
-    {%- if not execute or target.type != "duckdb" %}{{ return("") }}{% endif %}
+    {%- if not execute %}{{ return("") }}{% endif %}
     {%- set built = results | selectattr("node.name", "equalto", "feature_drift")
         | selectattr("status", "equalto", "success") | list %}
     {%- set registry = lifecycle_relation("ml_model_registry") %}
@@ -272,10 +260,10 @@ select * from final
         | map(attribute="name") | map("lower") | list %}
     {%- if "has_drift_alert" not in columns %}{{ return("") }}{% endif %}
     {%- set this_run = segmentation_run_id() %}
-    {%- do run_query(
-        "update " ~ registry ~ " set has_drift_alert = (select count(*) > 0 from " ~ drift
-        ~ " where run_id = '" ~ this_run ~ "' and drift_status = 'alert') where run_id = '"
-        ~ this_run ~ "'") %}
+    {%- set n_alerts = run_query("select count(*) from " ~ drift ~ " where run_id = '"
+        ~ this_run ~ "' and drift_status = 'alert'").rows[0][0] | int %}
+    {%- do update_rows(registry, {"has_drift_alert": (n_alerts > 0) | lower},
+        "run_id = '" ~ this_run ~ "'") %}
     {%- do adapter.commit() %}
     {{ return("") }}
 {% endmacro %}

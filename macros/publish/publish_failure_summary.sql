@@ -23,7 +23,7 @@
     {%- set published = adapter.get_relation(
         database=target.database, schema=target.schema, identifier="segmentation_run") -%}
     {%- if published is not none -%}
-        {%- set held = run_query("select strftime(run_at, '%Y-%m-%d %H:%M:%S'), run_id from "
+        {%- set held = run_query("select " ~ format_timestamp("run_at") ~ ", run_id from "
             ~ published).rows -%}
         {%- do lines.append("Marts not published; " ~ target.schema ~ " still holds the run of "
             ~ held[0][0] ~ " (run " ~ held[0][1] ~ "), and the exports are unchanged.") -%}

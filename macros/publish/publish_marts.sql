@@ -93,7 +93,7 @@
     registry), then move the exports into place. Runs the SQL itself; the hook renders none. -#}
 {% macro duckdb__publish_relations(copies) %}
     {%- set fit_run = segmentation_model_relation("ml_fit_run") -%}
-    {%- set run = run_query("select run_id, strftime(run_at, '%Y-%m-%d %H:%M:%S'),"
+    {%- set run = run_query("select run_id, " ~ format_timestamp("run_at") ~ ","
         ~ " input_fingerprint from " ~ fit_run).rows[0] -%}
     {%- set run = {"run_id": run[0], "run_at": run[1], "input_fingerprint": run[2]} -%}
 
@@ -224,8 +224,8 @@
     {%- do run_query(create_segment_macros()) -%}
     {%- set registry = segmentation_model_relation("ml_model_registry") -%}
     {%- if registry is not none -%}
-        {%- do run_query("update " ~ registry ~ " set published_at = cast(now() as timestamp)"
-            ~ " where run_id = '" ~ run.run_id ~ "'") -%}
+        {%- do update_rows(registry, {"published_at": "cast(now() as timestamp)"},
+            "run_id = '" ~ run.run_id ~ "'") -%}
     {%- endif -%}
     {%- do adapter.commit() -%}
     {%- do log("Published " ~ copies | length ~ " marts (" ~ n_renamed | length
@@ -264,7 +264,7 @@
 {% endmacro %}
 
 {#- Spark has no multi-statement transactions: each mart is replaced on its own, right away
-    (the hook renders no SQL). Delta / Iceberg tables are replaced atomically one by one
+    (the hook renders no SQL), then the registry row of the run gets its `published_at`. Delta / Iceberg tables are replaced atomically one by one
     (`create or replace table`); plain Parquet tables are dropped and recreated, so a reader can
     briefly miss a mart or see marts of two builds. The log says which. No exports: BI reads the
     published tables. -#}
@@ -283,6 +283,13 @@
                 ~ " as select * from " ~ build_relation) -%}
         {%- endif -%}
     {%- endfor -%}
+    {#- the run is published: the registry says so (the lifecycle's champion is the model of
+        the latest published run) -#}
+    {%- set registry = segmentation_model_relation("ml_model_registry") -%}
+    {%- if registry is not none -%}
+        {%- do update_rows(registry, {"published_at": "cast(now() as timestamp)"},
+            "run_id = '" ~ segmentation_run_id() ~ "'") -%}
+    {%- endif -%}
     {%- do log("Published " ~ copies | length ~ " marts into schema " ~ target.schema ~ " ("
         ~ file_format ~ ": " ~ ("each replaced atomically, not all in one transaction"
             if replaceable else "dropped and recreated one by one, NOT atomic") ~ ")",

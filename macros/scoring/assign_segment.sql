@@ -19,7 +19,9 @@
 
     Use it in a model: `{{ assign_segment(ref('new_customers')) }}`. `parameters` (optional)
     maps imputation / scaling / centroids / pca_loadings / personas to relations; by default
-    they are the project's models via ref(). The on-run-end hook passes them explicitly (ref()
+    they are the current champion's (docs/lifecycle.md): the project's models via ref() when
+    this invocation fits the model it publishes, else the champion's rows of the parameter
+    stores (assign_segment_stored_model). The on-run-end hook passes them explicitly (ref()
     is not available in hooks). -#}
 {% macro assign_segment(relation, id_column="customer_id", parameters=none) %}
     {%- set columns = base_feature_columns() %}
@@ -31,6 +33,21 @@
             "pca_loadings": ref("ml_pca_loadings"),
             "personas": ref("segment_personas"),
         } %}
+        {%- set champion = assign_segment_stored_model() %}
+        {%- if champion %}
+            {%- set parameters = {
+                "imputation": stored_parameters("ml_model_imputation_values", champion)
+                    ~ " as imputation_parameters",
+                "scaling": stored_parameters("ml_model_scaling_parameters", champion)
+                    ~ " as scaling_parameters",
+                "centroids": stored_parameters("ml_model_centroids", champion)
+                    ~ " as centroid_parameters",
+                "pca_loadings": stored_parameters("ml_model_pca_loadings", champion)
+                    ~ " as pca_parameters",
+                "personas": stored_parameters("ml_model_personas", champion)
+                    ~ " as persona_parameters",
+            } %}
+        {%- endif %}
     {%- endif %}
     {%- if execute and relation is not string %}
         {%- set present = adapter.get_columns_in_relation(relation)
@@ -214,3 +231,21 @@ assign_segment__final as (
 
 select * from assign_segment__final
 {%- endmacro %}
+
+{#- The registered model whose stored parameters assign_segment scores with by default, '' for
+    the project's models (ref()): a score run's model (the champion, or the model a pin or
+    promotion makes the champion), the champion in a challenger run (lifecycle.promotion
+    manual: the build's tables then hold the challenger's parameters), '' in a fit run that
+    publishes its own model (its parameters are the build's tables). -#}
+{% macro assign_segment_stored_model() %}
+    {%- if not execute or (model is defined and model.resource_type == "unit_test") %}
+        {{ return("") }}
+    {%- endif %}
+    {%- set decision = lifecycle_decision() %}
+    {%- if decision.run_kind == "score" %}
+        {{ return(decision.model_run_id) }}
+    {%- elif not decision.is_published_run %}
+        {{ return(decision.champion_run_id) }}
+    {%- endif %}
+    {{ return("") }}
+{% endmacro %}

@@ -7,9 +7,7 @@ k_selection.refresh); otherwise it adds nothing and the last sweep stays current
 (customer_segmentation.sweep_cache; docs/decisions/017-lean-build.md).
 """
 
-import pandas as pd
-
-from customer_segmentation.frames import is_spark, to_engine, to_pandas
+from customer_segmentation.frames import to_engine, to_pandas
 from customer_segmentation.lifecycle import is_score_run
 from customer_segmentation.model_selection import select_k, selection_messages
 from customer_segmentation.progress import Progress, log_progress, log_warning
@@ -18,7 +16,7 @@ from customer_segmentation.sweep_cache import k_selection_rows
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental")
+    dbt.config(materialized="incremental", incremental_strategy="append")
     settings = Settings.from_json(dbt.config.get("settings"))
     sweep_settings = settings.k_selection
     # what the sweep's result depends on (the reuse key; customer_segmentation.sweep_cache)
@@ -41,7 +39,7 @@ def model(dbt, session):
     store = to_pandas(session.sql(f"select * from {dbt.this}")) if dbt.is_incremental else None
     if store is not None and is_score_run(to_pandas(dbt.ref("ml_lifecycle_run"))):
         log_progress("k sweep skipped: score run (docs/lifecycle.md)")
-        return to_engine(store if is_spark(session) else store.iloc[:0], session)
+        return to_engine(store.iloc[:0], session)
     n_k = sweep_settings.max - sweep_settings.min + 1
     n_sweep = min(len(sample), sweep_settings.sample_size)
 
@@ -71,6 +69,5 @@ def model(dbt, session):
     if not reused and len(rows):
         for level, message in selection_messages(rows):
             (log_warning if level == "warn" else log_progress)(message)
-    if is_spark(session):  # dbt-spark overwrites the table with what the model returns
-        rows = pd.concat([frame for frame in (store, rows) if frame is not None], ignore_index=True)
+    # the strategy is `append` on every engine: only this run's new sweep rows are returned
     return to_engine(rows, session)

@@ -19,7 +19,8 @@ def model(dbt, session):
     dbt.config(materialized="table")
     kmeans = Settings.from_json(dbt.config.get("settings")).kmeans
     k_selection = latest_sweep(to_pandas(dbt.ref("ml_k_selection")))  # this run's sweep
-    if kmeans.fit_engine == "mllib" and is_spark(session):
+    is_score = is_score_run(to_pandas(dbt.ref("ml_lifecycle_run")))
+    if kmeans.fit_engine == "mllib" and is_spark(session) and not is_score:
         from customer_segmentation.spark_fit import fit_kmeans_mllib
 
         sample = dbt.ref("int_customers_fit_sample")
@@ -28,7 +29,7 @@ def model(dbt, session):
             centroids = fit_kmeans_mllib(sample, n_clusters, kmeans.random_seed, kmeans.n_init)
         return to_engine(centroids, session)
     sample = to_pandas(dbt.ref("int_customers_fit_sample"))
-    if is_score_run(to_pandas(dbt.ref("ml_lifecycle_run"))):  # no fit: the model's centroids score
+    if is_score:  # no fit: the model's centroids score
         sample = sample.iloc[:0]
     if sample.empty:  # `dbt run --empty`: no k was evaluated
         return to_engine(fit_kmeans(sample, n_clusters=1, random_seed=kmeans.random_seed), session)
