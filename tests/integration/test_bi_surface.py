@@ -404,8 +404,15 @@ def chart_marks(dom: str) -> dict[str, str]:
 
 
 def add_k_selection(database: Path) -> pd.DataFrame:
-    """A k_selection table with the columns of the k-sweep mart (issue 3)."""
+    """A k_selection table with the columns of the k-sweep mart (issue 3), in place of the
+    published view (decision 019: main holds views over the held tables)."""
     with duckdb.connect(str(database)) as con:
+        published = con.execute(
+            "select table_type from information_schema.tables"
+            " where table_schema = 'main' and table_name = 'k_selection'"
+        ).fetchall()
+        if published and published[0][0] == "VIEW":
+            con.execute("drop view k_selection")
         con.execute(
             "create or replace table k_selection as select cast(k as bigint) as k,"
             " 5000.0 / k as wcss, 0.2 + 0.01 * k as silhouette, 1.5 as davies_bouldin,"
