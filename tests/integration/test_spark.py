@@ -202,21 +202,21 @@ def test_spark_publishes_every_mart_but_the_snapshot_history(builds) -> None:
     assert duck_marts - DUCKDB_ONLY_MARTS <= published
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "customer_segments",
-        "segment_profiles",
-        "segment_personas",
-        "k_selection",
-        "pca_components",
-        "cluster_quality",
-        "segment_explanations",
-        "segment_rules",
-        "segment_rule_fidelity",
-        "feature_drift",
-    ],
+#: the segment marts every run publishes (fit and score runs), compared between the engines
+SEGMENT_MARTS = (
+    "customer_segments",
+    "segment_profiles",
+    "segment_personas",
+    "pca_components",
+    "cluster_quality",
+    "segment_explanations",
+    "segment_rules",
+    "segment_rule_fidelity",
+    "feature_drift",
 )
+
+
+@pytest.mark.parametrize("name", [*SEGMENT_MARTS, "k_selection"])
 def test_published_mart_is_the_same_on_both_engines(builds, name) -> None:
     database, warehouse = builds
     assert_same_table(
@@ -295,18 +295,7 @@ EXPECTED_RUNS = {
 }
 COMPARISON_MARTS = ("model_comparison", "model_comparison_segments", "challenger_segment_changes")
 # every mart the score runs publish on both engines, compared month by month
-SCORED_MARTS = (
-    "customer_segments",
-    "segment_profiles",
-    "segment_personas",
-    "pca_components",
-    "cluster_quality",
-    "segment_explanations",
-    "segment_rules",
-    "segment_rule_fidelity",
-    "feature_drift",
-    "quarantine",
-)
+SCORED_MARTS = (*SEGMENT_MARTS, "quarantine")
 # the incremental stores and their grain: no duplicates after five runs, on either engine
 STORES = {
     "ml_k_selection": ["sweep_id", "k"],
