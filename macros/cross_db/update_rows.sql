@@ -19,8 +19,7 @@
     refuses to overwrite a table in the query that reads it). Not atomic on Parquet: the
     staging table `<name>__dbt_rewrite` holds the rows until the overwrite is done. -#}
 {% macro spark__update_rows(relation, assignments, condition) %}
-    {%- set file_format = env_var("SEGMENTATION_SPARK_FILE_FORMAT", "delta"
-        if target.type == "databricks" else "parquet") %}
+    {%- set file_format = spark_file_format() %}
     {%- if file_format in ["delta", "iceberg"] %}
         {{ return(default__update_rows(relation, assignments, condition)) }}
     {%- endif %}

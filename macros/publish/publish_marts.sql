@@ -222,11 +222,7 @@
     {%- endfor -%}
     {%- do run_query(statements | join(";\n")) -%}
     {%- do run_query(create_segment_macros()) -%}
-    {%- set registry = segmentation_model_relation("ml_model_registry") -%}
-    {%- if registry is not none -%}
-        {%- do update_rows(registry, {"published_at": "cast(now() as timestamp)"},
-            "run_id = '" ~ run.run_id ~ "'") -%}
-    {%- endif -%}
+    {%- do mark_run_published(run.run_id) -%}
     {%- do adapter.commit() -%}
     {%- do log("Published " ~ copies | length ~ " marts (" ~ n_renamed | length
         ~ " renamed, " ~ (copies | length - n_renamed | length) ~ " copied), the scoring"
@@ -240,6 +236,16 @@
     {%- do log("Exported " ~ n_files ~ " files to " ~ folder, info=true) -%}
     {{ return("") }}
 {%- endmacro %}
+
+{#- Sets the registry's `published_at` on run `run_id` (when the registry exists): the
+    lifecycle's champion is the model of the latest published run. Runs the SQL itself. -#}
+{% macro mark_run_published(run_id) %}
+    {%- set registry = segmentation_model_relation("ml_model_registry") -%}
+    {%- if registry is not none -%}
+        {%- do update_rows(registry, {"published_at": "cast(now() as timestamp)"},
+            "run_id = '" ~ run_id ~ "'") -%}
+    {%- endif -%}
+{% endmacro %}
 
 {#- Published name (schema `scoring`) -> model of the parameters the stored macro scores with. -#}
 {% macro scoring_parameter_tables() %}
@@ -269,8 +275,7 @@
     briefly miss a mart or see marts of two builds. The log says which. No exports: BI reads the
     published tables. -#}
 {% macro spark__publish_relations(copies) %}
-    {%- set file_format = env_var("SEGMENTATION_SPARK_FILE_FORMAT", "delta" if target.type == "databricks"
-            else "parquet") -%}
+    {%- set file_format = spark_file_format() -%}
     {%- set replaceable = file_format in ["delta", "iceberg"] -%}
     {%- do run_query("create schema if not exists " ~ target.schema) -%}
     {%- for published, build_relation, materialized in copies -%}
@@ -283,13 +288,7 @@
                 ~ " as select * from " ~ build_relation) -%}
         {%- endif -%}
     {%- endfor -%}
-    {#- the run is published: the registry says so (the lifecycle's champion is the model of
-        the latest published run) -#}
-    {%- set registry = segmentation_model_relation("ml_model_registry") -%}
-    {%- if registry is not none -%}
-        {%- do update_rows(registry, {"published_at": "cast(now() as timestamp)"},
-            "run_id = '" ~ segmentation_run_id() ~ "'") -%}
-    {%- endif -%}
+    {%- do mark_run_published(segmentation_run_id()) -%}
     {%- do log("Published " ~ copies | length ~ " marts into schema " ~ target.schema ~ " ("
         ~ file_format ~ ": " ~ ("each replaced atomically, not all in one transaction"
             if replaceable else "dropped and recreated one by one, NOT atomic") ~ ")",

@@ -25,7 +25,21 @@
     is not available in hooks). -#}
 {% macro assign_segment(relation, id_column="customer_id", parameters=none) %}
     {%- set columns = base_feature_columns() %}
-    {%- if parameters is none %}
+    {%- set champion = assign_segment_stored_model() if parameters is none else "" %}
+    {%- if champion %}
+        {#- the champion's rows of each parameter store, as aliased subqueries -#}
+        {%- set parameters = {} %}
+        {%- for kind, store in {
+            "imputation": "ml_model_imputation_values",
+            "scaling": "ml_model_scaling_parameters",
+            "centroids": "ml_model_centroids",
+            "pca_loadings": "ml_model_pca_loadings",
+            "personas": "ml_model_personas",
+        }.items() %}
+            {%- do parameters.update(
+                {kind: stored_parameters(store, champion) ~ " as " ~ kind ~ "_parameters"}) %}
+        {%- endfor %}
+    {%- elif parameters is none %}
         {%- set parameters = {
             "imputation": ref("int_feature_imputation_values"),
             "scaling": ref("int_feature_scaling_parameters"),
@@ -33,21 +47,6 @@
             "pca_loadings": ref("ml_pca_loadings"),
             "personas": ref("segment_personas"),
         } %}
-        {%- set champion = assign_segment_stored_model() %}
-        {%- if champion %}
-            {%- set parameters = {
-                "imputation": stored_parameters("ml_model_imputation_values", champion)
-                    ~ " as imputation_parameters",
-                "scaling": stored_parameters("ml_model_scaling_parameters", champion)
-                    ~ " as scaling_parameters",
-                "centroids": stored_parameters("ml_model_centroids", champion)
-                    ~ " as centroid_parameters",
-                "pca_loadings": stored_parameters("ml_model_pca_loadings", champion)
-                    ~ " as pca_parameters",
-                "personas": stored_parameters("ml_model_personas", champion)
-                    ~ " as persona_parameters",
-            } %}
-        {%- endif %}
     {%- endif %}
     {%- if execute and relation is not string %}
         {%- set present = adapter.get_columns_in_relation(relation)

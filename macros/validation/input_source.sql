@@ -5,11 +5,12 @@
     (ledger input). Error messages name the file and the var from here, so
     they never name a file the run did not read. -#}
 {% macro input_source() %}
+    {%- set parquet = customers_parquet_setting() -%}
     {%- if setting("input_format") == "ledger" -%}
         {{ return({"path": setting("transactions_csv") | string, "var": "transactions_csv",
             "origin": "var transactions_csv"}) }}
-    {%- elif customers_parquet_setting() -%}
-        {{ return({"path": customers_parquet_setting() | string, "var": "customers_parquet",
+    {%- elif parquet -%}
+        {{ return({"path": parquet | string, "var": "customers_parquet",
             "origin": schedule_setting_origin("SEGMENTATION_CUSTOMERS_PARQUET",
                 "customers_parquet")}) }}
     {%- endif -%}
