@@ -146,14 +146,13 @@ def run_dbt(
 ) -> Build:
     """Run dbt in the project directory against `database`, as users run it.
 
-    A `dbt build` runs the SQL unit tests only with `unit_tests=True` (they depend on the code
-    and the vars only, and the settings matrix runs them under every documented value); other
-    builds pass `--exclude-resource-type unit_test`. `env` adds environment variables (e.g.
+    The SQL unit tests run only with `unit_tests=True` (SEGMENTATION_UNIT_TESTS=true: they
+    depend on the code and the vars only, and the settings matrix runs them under every
+    documented value); other invocations run what a user's plain `dbt build` runs (the variable
+    unset: no unit tests). `env` adds environment variables (e.g.
     `schedule_environment(...)`). The target folder is stable per worker and vars (partial
     parsing); `docs` commands write into the build's own folder (`<database folder>/target`),
     where tests read the catalog."""
-    if args[:1] == ["build"] and "--exclude-resource-type" not in args and not unit_tests:
-        args = [*args, "--exclude-resource-type", "unit_test"]
     work = database.parent
     work.mkdir(parents=True, exist_ok=True)
     process_env = {
@@ -163,11 +162,14 @@ def run_dbt(
         # One dbt thread per invocation: the pytest workers already keep every core busy, and
         # two dbt threads in one process measured ~25% more CPU per build (GIL hand-offs).
         "SEGMENTATION_DBT_THREADS": os.environ.get("SEGMENTATION_TEST_DBT_THREADS", "1"),
+        # read in dbt_project.yml: a change re-parses everything, so it is part of the key of
+        # the target folder below
+        "SEGMENTATION_UNIT_TESTS": "true" if unit_tests else "false",
         **(env or {}),
     }
     with exclusive(STATE_DIR / "dbt.lock", blocking=False) as stable:
         if stable and not (args and args[0] == "docs"):
-            target = STATE_DIR / vars_key(variables)
+            target = STATE_DIR / (vars_key(variables) + ("-unit" if unit_tests else ""))
             link = STATE_DIR / "db" / "segmentation.duckdb"
             _point(link, database)
             process_env["SEGMENTATION_DB"] = str(link)

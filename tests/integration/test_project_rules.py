@@ -77,14 +77,18 @@ NO_GRAIN_TEST = {
 }
 
 
-def _manifest(name: str, variables: dict | None) -> dict:
-    """`dbt parse` into a stable folder of its own (partial parsing between runs)."""
+def _manifest(name: str, variables: dict | None, unit_tests: bool = False) -> dict:
+    """`dbt parse` into a stable folder of its own (partial parsing between runs), with the
+    SQL unit tests enabled (SEGMENTATION_UNIT_TESTS=true) or as in a user's plain build."""
     target = PROJECT_DIR / "target" / "pytest" / f"rules-{name}"
     command = [str(DBT), "parse", "--quiet", "--target-path", str(target)]
     command += ["--log-path", str(target)]
     if variables:
         command += ["--vars", json.dumps(variables)]
-    env = {**os.environ, "SEGMENTATION_DB": str(target / "parse.duckdb")}
+    env = {key: value for key, value in os.environ.items() if key != "SEGMENTATION_UNIT_TESTS"}
+    env |= {"SEGMENTATION_DB": str(target / "parse.duckdb")}
+    if unit_tests:
+        env["SEGMENTATION_UNIT_TESTS"] = "true"
     result = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads((target / "manifest.json").read_text())
@@ -93,7 +97,21 @@ def _manifest(name: str, variables: dict | None) -> dict:
 @pytest.fixture(scope="module")
 def manifests() -> list[dict]:
     ledger = {"input_format": "ledger", "features": {"set": "transactions"}}
-    return [_manifest("default", None), _manifest("ledger", ledger)]
+    return [_manifest("default", None), _manifest("ledger", ledger, unit_tests=True)]
+
+
+def test_unit_tests_run_only_when_asked_for(manifests: list[dict]) -> None:
+    """A plain `dbt build` runs no SQL unit test (they test code, not data: `make test` runs
+    them); SEGMENTATION_UNIT_TESTS=true enables every one of them, the input format's own."""
+    default, ledger = manifests
+    assert default["unit_tests"] == {}
+    disabled = {uid for uid in default["disabled"] if uid.startswith("unit_test.")}
+    enabled = set(ledger["unit_tests"])
+    assert len(disabled) >= 20
+    # with the variable set, the CC GENERAL tests stay enabled under the ledger vars unless
+    # they test a model of the other input format, and the ledger's own are enabled
+    assert any("ledger" in uid for uid in enabled)
+    assert len(enabled) >= 20
 
 
 def _enabled(manifests: list[dict], resource_type: str) -> dict[str, dict]:

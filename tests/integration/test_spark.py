@@ -99,6 +99,9 @@ def work_env(work: Path) -> dict[str, str]:
         "SEGMENTATION_DB": str(work / "duck.duckdb"),
         "SEGMENTATION_EXPORTS_DIR": str(work / "exports"),
         "SEGMENTATION_SPARK_DIR": str(work / "spark"),
+        # the SQL unit tests run in January's builds on both engines (a plain `dbt build`
+        # leaves them out; set for every month, so no month re-parses for it)
+        "SEGMENTATION_UNIT_TESTS": "true",
     }
 
 
@@ -119,11 +122,14 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(DuckDB file, Spark warehouse schema folder) of the two builds of the same input."""
     work = tmp_path_factory.mktemp("spark_vs_duck")
     data = malformed_sample(work / "customers.csv")
-    # plain `dbt build` on both engines, as users run it: seeds, models, snapshots, the data
-    # tests and the SQL unit tests (they hold under every documented var and on Spark)
+    # plain `dbt build` on both engines: seeds, models, snapshots, the data tests, and the SQL
+    # unit tests (SEGMENTATION_UNIT_TESTS=true, work_env: they hold under every documented var
+    # and on Spark)
     variables = {"customers_csv": str(data), "as_of_date": MONTHS[0]}
     for engine in ENGINES:
-        build(work, engine, variables, "2026-01")
+        output = build(work, engine, variables, "2026-01")
+        unit_tests = [line for line in output.splitlines() if "PASS" in line and "::test_" in line]
+        assert len(unit_tests) >= 20, f"{engine}: the SQL unit tests did not run:\n{output}"
     return work / "duck.duckdb", work / "spark" / "warehouse"
 
 
