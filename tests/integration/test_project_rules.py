@@ -246,13 +246,16 @@ def test_model_prose_lives_in_doc_blocks_and_is_said_once(manifests: list[dict])
 
 
 def test_every_grain_is_unique_and_not_null(manifests: list[dict]) -> None:
-    """Each model's grain carries a unique test (or unique_combination) and its columns are
-    not null (test or contract constraint)."""
+    """Each model's grain carries a unique test (unique_combination, or primary_key: unique and
+    not null together) and its columns are not null (test or contract constraint)."""
     tests: dict[str, set[str]] = defaultdict(set)
     for manifest in manifests:
         for node in manifest["nodes"].values():
             if node["resource_type"] == "test" and node.get("test_metadata"):
                 kinds = {node["test_metadata"]["name"]}
+                # primary_key: unique and not null in one node (macros/generic_tests)
+                if kinds == {"primary_key"}:
+                    kinds = {"unique", "not_null"}
                 # row_rules checks its `not_null` columns in the same scan as its other rules
                 if node["test_metadata"]["kwargs"].get("not_null"):
                     kinds.add("not_null")
