@@ -1,13 +1,14 @@
 {#- The `on-run-end` publish step (docs/publishing.md, decision 019). Marts (and the
-    quarantine) are built into their own schema (`marts_build`; Spark: `<target schema>_marts_build`);
-    BI reads the target schema (`main`). Only an invocation that built every mart and in which
-    every node succeeded (warnings allowed) publishes. On DuckDB it then changes, in ONE
-    transaction, every published mart (renamed, not copied: `main` holds views over the held
-    tables `marts_build.<mart>__published`), the scoring parameters (schema `scoring`), the
-    stored macro `segment_customers` and the registry's `published_at`; the exports (Parquet +
-    audience CSVs) are written to a hidden folder before that transaction and moved into place
-    right after it. Otherwise nothing users read changes, and the log says why and what to do.
-    A challenger run (lifecycle.promotion manual, lifecycle_decision) is never published. -#}
+    quarantine) are built into their own schema (`marts_build`; Spark:
+    `<target schema>_marts_build`); BI reads the target schema (`main`). Only an invocation
+    that built every mart and in which every node succeeded (warnings allowed) publishes. On
+    DuckDB it then changes, in ONE transaction, every published mart (renamed, not copied:
+    `main` holds views over the held tables `marts_build.<mart>__published`), the scoring
+    parameters (schema `scoring`), the stored macro `segment_customers` and the registry's
+    `published_at`; the exports (Parquet + audience CSVs) are written to a hidden folder before
+    that transaction and moved into place right after it. Otherwise nothing users read changes,
+    and the log says why and what to do. A challenger run (lifecycle.promotion manual,
+    lifecycle_decision) is never published. -#}
 {% macro publish_marts(results) %}
     {%- if not execute -%}
         {{ return("") }}
@@ -139,8 +140,8 @@
         ~ ") as files order by file_name) to '" ~ staging
         ~ "/manifest.csv' (format csv, header true)") -%}
 
-    {#- 2. One transaction: what BI and the macro read changes all at once. Statement by
-        statement, so the macro is rendered after the scoring parameters exist (its SQL is
+    {#- 2. One transaction: what BI and the macro read changes all at once. The macro is
+        rendered after the batch that publishes the scoring parameters (its SQL is
         specialized to the fitted segment ids it reads from them). No mart is copied: DuckDB
         cannot move a table to another schema (no `alter table ... set schema`), so the
         build's table is renamed to `<mart>__published` in the build schema, `main.<mart>`
@@ -151,10 +152,7 @@
         increment and views are not data: both are copied into the held table. -#}
     {%- set build_schema = (copies | first)[1].schema -%}
     {%- set published_names = copies | map(attribute=0) | map(attribute="identifier") | list -%}
-    {%- set held_names = [] -%}
-    {%- for name in published_names -%}
-        {%- do held_names.append(name ~ "__published") -%}
-    {%- endfor -%}
+    {%- set held_suffix = "__published" -%}
     {%- set objects = {target.schema: {}, build_schema: {}} -%}
     {%- for row in run_query("select table_schema, table_name, table_type from"
         ~ " information_schema.tables where table_catalog = current_database()"
@@ -163,7 +161,8 @@
     {%- endfor -%}
     {%- set built_before = [] -%}
     {%- for name in objects[build_schema] -%}
-        {%- do built_before.append(name[:-11] if name.endswith("__published") else name) -%}
+        {%- do built_before.append(name[:-(held_suffix | length)]
+            if name.endswith(held_suffix) else name) -%}
     {%- endfor -%}
     {#- run_query opens dbt's transaction (auto-begin); close the one the staging queries
         opened, so the next statement begins the publish transaction -#}
@@ -174,7 +173,7 @@
     {%- set n_renamed = [] -%}
     {%- for published, build_relation, materialized in copies -%}
         {%- set held = api.Relation.create(database=build_relation.database,
-            schema=build_schema, identifier=published.identifier ~ "__published",
+            schema=build_schema, identifier=published.identifier ~ held_suffix,
             type="table") -%}
         {%- if materialized == "table" and build_relation.type == "table" -%}
             {%- do statements.append("drop table if exists " ~ held) -%}
@@ -206,11 +205,12 @@
         {%- endif -%}
     {%- endfor -%}
     {%- for name, kind in objects[build_schema].items() -%}
-        {%- if name.endswith("__published") and name not in held_names -%}
+        {%- if name.endswith(held_suffix)
+            and name[:-(held_suffix | length)] not in published_names -%}
             {%- do statements.append("drop table if exists " ~ build_schema ~ '."' ~ name
                 ~ '"') -%}
         {%- elif kind == "view" and name not in published_names
-            and (name ~ "__published") in objects[build_schema] -%}
+            and (name ~ held_suffix) in objects[build_schema] -%}
             {%- do statements.append("drop view if exists " ~ build_schema ~ '."' ~ name
                 ~ '"') -%}
         {%- endif -%}
@@ -270,10 +270,10 @@
 {% endmacro %}
 
 {#- Spark has no multi-statement transactions: each mart is replaced on its own, right away
-    (the hook renders no SQL), then the registry row of the run gets its `published_at`. Delta / Iceberg tables are replaced atomically one by one
-    (`create or replace table`); plain Parquet tables are dropped and recreated, so a reader can
-    briefly miss a mart or see marts of two builds. The log says which. No exports: BI reads the
-    published tables. -#}
+    (the hook renders no SQL), then the registry row of the run gets its `published_at`.
+    Delta / Iceberg tables are replaced atomically one by one (`create or replace table`);
+    plain Parquet tables are dropped and recreated, so a reader can briefly miss a mart or see
+    marts of two builds. The log says which. No exports: BI reads the published tables. -#}
 {% macro spark__publish_relations(copies) %}
     {%- set file_format = spark_file_format() -%}
     {%- set replaceable = file_format in ["delta", "iceberg"] -%}
