@@ -92,29 +92,36 @@ def run(command: list[str], env: dict[str, str], log: Path) -> str:
     return result.stdout
 
 
-def work_env(work: Path) -> dict[str, str]:
-    return {
-        **os.environ,
+def work_env(work: Path, unit_tests: bool = False) -> dict[str, str]:
+    """The environment of a build in `work`; `unit_tests` adds SEGMENTATION_UNIT_TESTS=true
+    (a plain `dbt build` leaves the SQL unit tests out)."""
+    env = {key: value for key, value in os.environ.items() if key != "SEGMENTATION_UNIT_TESTS"}
+    env |= {
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "0",
         "SEGMENTATION_DB": str(work / "duck.duckdb"),
         "SEGMENTATION_EXPORTS_DIR": str(work / "exports"),
         "SEGMENTATION_SPARK_DIR": str(work / "spark"),
-        # the SQL unit tests run in January's builds on both engines (a plain `dbt build`
-        # leaves them out; set for every month, so no month re-parses for it)
-        "SEGMENTATION_UNIT_TESTS": "true",
     }
+    return env | ({"SEGMENTATION_UNIT_TESTS": "true"} if unit_tests else {})
 
 
 def build(
-    work: Path, engine: str, variables: dict, label: str, *extra: str, command: str = "build"
+    work: Path,
+    engine: str,
+    variables: dict,
+    label: str,
+    *extra: str,
+    command: str = "build",
+    unit_tests: bool = False,
 ) -> str:
     """One `dbt build` (or `command`) of the warehouse in `work` on `engine` ("duck" or
-    "spark"); its standard output."""
+    "spark"), with the SQL unit tests when `unit_tests`; its standard output."""
     launcher = "dbt" if engine == "duck" else "segmentation-spark-dbt"
     target = "duck" if engine == "duck" else "spark_local"
     arguments = [str(BIN / launcher), command, "--target", target, "--vars", json.dumps(variables)]
     arguments += ["--target-path", str(work / f"target-{engine}"), "--log-path", str(work)]
-    return run([*arguments, *extra], work_env(work), work / f"{engine}-{label}-{command}.log")
+    env = work_env(work, unit_tests)
+    return run([*arguments, *extra], env, work / f"{engine}-{label}-{command}.log")
 
 
 @pytest.fixture(scope="module")
@@ -122,12 +129,11 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(DuckDB file, Spark warehouse schema folder) of the two builds of the same input."""
     work = tmp_path_factory.mktemp("spark_vs_duck")
     data = malformed_sample(work / "customers.csv")
-    # plain `dbt build` on both engines: seeds, models, snapshots, the data tests, and the SQL
-    # unit tests (SEGMENTATION_UNIT_TESTS=true, work_env: they hold under every documented var
-    # and on Spark)
+    # `dbt build` on both engines: seeds, models, snapshots, the data tests, and the SQL unit
+    # tests (SEGMENTATION_UNIT_TESTS=true: they hold under every documented var and on Spark)
     variables = {"customers_csv": str(data), "as_of_date": MONTHS[0]}
     for engine in ENGINES:
-        output = build(work, engine, variables, "2026-01")
+        output = build(work, engine, variables, "2026-01", unit_tests=True)
         unit_tests = [line for line in output.splitlines() if "PASS" in line and "::test_" in line]
         assert len(unit_tests) >= 20, f"{engine}: the SQL unit tests did not run:\n{output}"
     return work / "duck.duckdb", work / "spark" / "warehouse"
@@ -278,9 +284,9 @@ def test_spark_warehouse_is_left_for_inspection(builds) -> None:
 # rows): February fits a challenger (`promotion: manual`: registered, not published); March is a
 # `refit: auto` run whose champion still fits: a score run with the champion, compared with the
 # waiting challenger; April promotes the challenger (`promote_run_id`) and scores with it; May
-# rolls back to January's model (`champion_run_id`, a pin; `refit: never`): a score run. The
-# later months skip the data and unit tests (each a Spark job): January ran them on both
-# engines, and the tests below compare every store's rows and grain themselves.
+# rolls back to January's model (`champion_run_id`, a pin; `refit: never`): a score run. Each
+# month is a plain `dbt build` with its data tests, as users run it; the SQL unit tests ran in
+# January on both engines.
 LIFECYCLE_MONTHS = (
     ("2026-02", {"refit": "always", "promotion": "manual"}),
     ("2026-03", {"refit": "auto", "promotion": "manual"}),
@@ -403,9 +409,9 @@ def lifecycle_months(builds) -> dict:
                 "as_of_date": MONTHS[index],
                 "lifecycle": settings,
             }
-            # models, seeds and snapshots only: January ran every data and unit test on both
-            # engines, and the lifecycle tests below check the stores' grain themselves
-            build(work, engine, variables, month, "--exclude-resource-type", "unit_test", "test")
+            # a plain `dbt build`, as users run it every month: the data tests run on the
+            # score and challenger runs too (the unit tests ran in January)
+            build(work, engine, variables, month)
             labels = run_labels(registry(engine, database, warehouse))
             names = [
                 *(("main", name) for name in SCORED_MARTS),
