@@ -149,7 +149,11 @@
         test` and debugging read it; the next build replaces that view with its new table and
         never touches the held table, so a failed or killed next build changes nothing that
         `main` shows). Incremental marts (the history) keep their table for the next run's
-        increment and views are not data: both are copied into the held table. -#}
+        increment: the held table gets only the rows written since the last publish (their
+        `written_at` is after the newest held row's; the runs they belong to, by the model's
+        unique_key, are replaced), so a publish costs this run, not all runs. It is copied
+        whole the first time, when the columns differ or when every row was rewritten (a full
+        refresh). Views are not data: they are copied. -#}
     {%- set build_schema = (copies | first)[1].schema -%}
     {%- set published_names = copies | map(attribute=0) | map(attribute="identifier") | list -%}
     {%- set held_suffix = "__published" -%}
@@ -158,6 +162,36 @@
         ~ " information_schema.tables where table_catalog = current_database()"
         ~ " and table_schema in ('" ~ target.schema ~ "', '" ~ build_schema ~ "')").rows -%}
         {%- do objects[row[0]].update({row[1]: "view" if row[2] == "VIEW" else "table"}) -%}
+    {%- endfor -%}
+    {#- incremental marts whose held table can take just the increment: name -> the SQL
+        condition selecting the build rows written since the last publish, and the unique key -#}
+    {%- set increments = {} -%}
+    {%- for node in graph.nodes.values() if node.resource_type == "model"
+        and is_published_node(node) and node.config.materialized == "incremental"
+        and node.config.unique_key is string and node.alias in published_names
+        and (node.alias ~ held_suffix) in objects[build_schema] -%}
+        {%- set held = build_schema ~ '."' ~ node.alias ~ held_suffix ~ '"' -%}
+        {%- set build_relation = build_schema ~ '."' ~ node.alias ~ '"' -%}
+        {%- set state = run_query("select (select string_agg(column_name || ' ' || data_type, ','"
+            ~ " order by ordinal_position) from information_schema.columns where table_catalog"
+            ~ " = current_database() and table_schema = '" ~ build_schema ~ "' and table_name"
+            ~ " = '" ~ node.alias ~ "'), (select string_agg(column_name || ' ' || data_type, ','"
+            ~ " order by ordinal_position) from information_schema.columns where table_catalog"
+            ~ " = current_database() and table_schema = '" ~ build_schema ~ "' and table_name"
+            ~ " = '" ~ node.alias ~ held_suffix ~ "')").rows[0] -%}
+        {%- if state[0] == state[1] and ",written_at timestamp" in (state[0] | lower) -%}
+            {%- set newest = run_query("select cast(max(written_at) as string) from " ~ held
+                ).rows[0][0] -%}
+            {%- if newest is not none -%}
+                {%- set written = "written_at > cast('" ~ newest ~ "' as timestamp)" -%}
+                {%- set n_kept = run_query("select count(*) from " ~ build_relation
+                    ~ " where not coalesce(" ~ written ~ ", false)").rows[0][0] -%}
+                {%- if n_kept > 0 -%}
+                    {%- do increments.update({node.alias: {"written": written,
+                        "key": node.config.unique_key}}) -%}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endif -%}
     {%- endfor -%}
     {%- set built_before = [] -%}
     {%- for name in objects[build_schema] -%}
@@ -171,6 +205,7 @@
         otherwise), inside the transaction -#}
     {%- set statements = [] -%}
     {%- set n_renamed = [] -%}
+    {%- set n_appended = [] -%}
     {%- for published, build_relation, materialized in copies -%}
         {%- set held = api.Relation.create(database=build_relation.database,
             schema=build_schema, identifier=published.identifier ~ held_suffix,
@@ -182,6 +217,14 @@
             {%- do statements.append("create view " ~ build_relation ~ " as select * from "
                 ~ held.include(database=false)) -%}
             {%- do n_renamed.append(published.identifier) -%}
+        {%- elif published.identifier in increments -%}
+            {%- set increment = increments[published.identifier] -%}
+            {%- do statements.append("delete from " ~ held ~ " where " ~ increment.key
+                ~ " in (select " ~ increment.key ~ " from " ~ build_relation ~ " where "
+                ~ increment.written ~ ")") -%}
+            {%- do statements.append("insert into " ~ held ~ " select * from "
+                ~ build_relation ~ " where " ~ increment.written) -%}
+            {%- do n_appended.append(published.identifier) -%}
         {%- else -%}
             {%- do statements.append("create or replace table " ~ held ~ " as select * from "
                 ~ build_relation) -%}
@@ -225,7 +268,8 @@
     {%- do mark_run_published(run.run_id) -%}
     {%- do adapter.commit() -%}
     {%- do log("Published " ~ copies | length ~ " marts (" ~ n_renamed | length
-        ~ " renamed, " ~ (copies | length - n_renamed | length) ~ " copied), the scoring"
+        ~ " renamed, " ~ n_appended | length ~ " appended, " ~ (copies | length
+        - n_renamed | length - n_appended | length) ~ " copied), the scoring"
         ~ " parameters and " ~ target.schema ~ ".segment_customers() in one transaction (run "
         ~ run.run_at ~ ")", info=true) -%}
 

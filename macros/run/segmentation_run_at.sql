@@ -25,3 +25,13 @@
     {%- endif %}
     {{- return("cast('" ~ value ~ "' as timestamp)") }}
 {% endmacro %}
+
+{#- When this dbt invocation started (dbt's run_started_at, UTC, to the microsecond), as a SQL
+    timestamp literal: the `written_at` of the rows an incremental history mart writes, so the
+    publish step copies only what changed since the last publish (publish_marts). Unlike
+    segmentation_run_at, never the replayed `as_of_date`. -#}
+{% macro segmentation_written_at() %}
+    {%- set value = run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") if run_started_at is defined
+        and run_started_at else "1970-01-01 00:00:00" -%}
+    {{- return("cast('" ~ value ~ "' as timestamp)") -}}
+{% endmacro %}

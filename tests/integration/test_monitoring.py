@@ -138,6 +138,32 @@ def test_unchanged_rerun_fires_nothing(monitoring) -> None:
     assert drift["baseline_run_id"].unique().tolist() == [registry["run_id"].iloc[1]]
 
 
+def test_the_publish_after_a_failed_run_appends_what_both_wrote(monitoring) -> None:
+    """February's build failed on the drift alert after writing its history rows; March's
+    publish appends to what users read only the rows written since January's publish
+    (February's and March's, by `written_at`), and the published history equals the build's."""
+    build = monitoring["builds"]["mar"]
+    appended = re.search(r"Published \d+ marts \(\d+ renamed, (\d+) appended", build.output)
+    assert appended and int(appended.group(1)) >= 2, build.output[-3000:]
+    for name in ("customer_segment_memberships", "segment_audience_changes", "segment_migrations"):
+        published = build.query(f"select * from main.{name}")
+        built = build.query(f"select * from marts_build.{name}")
+        columns = list(built.columns)
+        pd.testing.assert_frame_equal(
+            published.sort_values(columns).reset_index(drop=True),
+            built.sort_values(columns).reset_index(drop=True),
+            check_exact=True,
+            obj=name,
+        )
+    writes = build.query(
+        "select run_at, count(distinct written_at) as n_writes, min(written_at) as written_at"
+        " from main.customer_segment_memberships group by run_at order by run_at"
+    )
+    # one row per month (February's too), each written once, by three different builds
+    assert writes["n_writes"].tolist() == [1, 1, 1]
+    assert writes["written_at"].is_monotonic_increasing and writes["written_at"].nunique() == 3
+
+
 def test_share_change_warning_matches_the_table(monitoring) -> None:
     build = monitoring["builds"]["feb"]
     changes = monitoring["shares_feb"]  # read right after February's build

@@ -40,7 +40,7 @@ DBT = Path(sys.executable).with_name("dbt")
 
 MARTS = ["customer_segments", "segment_profiles", "segment_personas"]
 #: the history marts, incremental on DuckDB: their build table stays for the next run's increment
-#: and the publish step copies it into the held table (decision 019)
+#: and the publish step appends the rows written since the last publish to the held table
 INCREMENTAL_MARTS = {
     "customer_segment_memberships",
     "segment_audience_changes",
@@ -63,6 +63,7 @@ RUN_IDENTITY_COLUMNS = {
     "published_at",
     "sweep_run_id",
     "model_run_id",  # the lifecycle: a fit run is scored by its own model (its run id)
+    "written_at",  # when the build that wrote a history row started
 }
 
 
@@ -320,8 +321,16 @@ def assert_published_layout(database: Path) -> None:
     for name in held:
         assert build_schema[f"{name}__published"] == "BASE TABLE"
         if name in INCREMENTAL_MARTS:
-            # kept for the next increment, copied into the held table
+            # kept for the next increment; the held table got the rows written since the last
+            # publish, and equals it (failed and killed builds in between included)
             assert build_schema[name] == "BASE TABLE"
+            with duckdb.connect(str(database), read_only=True) as con:
+                differences = con.execute(
+                    f"select count(*) from ((select * from marts_build.{name} except all"
+                    f" select * from marts_build.{name}__published) union all (select * from"
+                    f" marts_build.{name}__published except all select * from marts_build.{name}))"
+                ).fetchall()[0][0]
+            assert differences == 0, name
             schemas: tuple[str, ...] = ("main",)
         else:
             assert build_schema[name] == "VIEW"
@@ -463,9 +472,11 @@ def test_failed_and_killed_builds_change_nothing_users_read(first_builds, inputs
     assert_published_layout(database)
 
 
-def test_a_failed_build_does_not_publish(first_builds, tmp_path) -> None:
+def test_a_failed_build_does_not_publish(first_builds, inputs, tmp_path) -> None:
     """A build that fails (here: every row quarantined) keeps the published marts as they were,
-    while the build schema's quarantine shows the new file's problems."""
+    while the build schema's quarantine shows the new file's problems. The published run's
+    date built again (and published) rewrites that run: the held history tables replace its
+    rows instead of adding a second copy."""
     database = first_builds["second"]
     before = published_state(database)
     bad = tmp_path / "bad.csv"
@@ -475,6 +486,39 @@ def test_a_failed_build_does_not_publish(first_builds, tmp_path) -> None:
     assert "Marts NOT published" in result.stdout
     assert published_state(database) == before
     assert table_hashes(database, "marts_build")["quarantine"][0] == 2
+
+    # a second month, published: its history rows are appended to the held tables
+    appended = build(database, scheduled(inputs["new"], DRIFT_AS_OF))
+    assert publish_counts(appended.stdout)["appended"] == 2  # migrations: first rows, copied
+    # the second month again, another file: that run is rewritten, and the held tables
+    # replace its rows (delete + insert by run_at) instead of adding a second copy
+    rewritten = build(database, scheduled(inputs["old"], DRIFT_AS_OF))
+    # (the migrations hold only the rewritten run's rows: every row is new, copied whole)
+    assert publish_counts(rewritten.stdout) == {"renamed": 18, "appended": 2, "copied": 1}
+    with duckdb.connect(str(database), read_only=True) as con:
+        runs = con.execute(
+            "select strftime(run_at, '%Y-%m-%d'), count(*), count(distinct run_id),"
+            " count(distinct written_at) from main.customer_segment_memberships"
+            " group by run_at order by run_at"
+        ).fetchall()
+        (published_run,) = con.execute("select run_id from main.segmentation_run").fetchall()[0]
+        latest_runs = con.execute(
+            "select distinct run_id from main.customer_segment_memberships where run_at = ?",
+            [DRIFT_AS_OF],
+        ).fetchall()
+    # 601 customers of the first run; the rewritten second run holds the old file's 601, once
+    assert runs == [(AS_OF, 601, 1, 1), (DRIFT_AS_OF, 601, 1, 1)]
+    assert latest_runs == [(published_run,)]
+    assert_published_layout(database)  # held history tables equal the build's
+
+
+def publish_counts(output: str) -> dict[str, int]:
+    """The publish step's log line: how many marts were renamed, appended and copied."""
+    found = re.search(
+        r"Published \d+ marts \((\d+) renamed, (\d+) appended, (\d+) copied\)", output
+    )
+    assert found, output[-3000:]
+    return dict(zip(("renamed", "appended", "copied"), map(int, found.groups()), strict=True))
 
 
 def test_a_locked_warehouse_stops_the_build_with_one_line(first_builds) -> None:

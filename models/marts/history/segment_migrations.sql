@@ -120,7 +120,8 @@ final as (
         ) as share_of_from_segment,
         cast(counted.n_customers as double) / sum(counted.n_customers) over (
             partition by counted.run_id
-        ) as share_of_customers
+        ) as share_of_customers,
+        {{ segmentation_written_at() }} as written_at
 
     from counted
     inner join run_pairs
