@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -414,3 +415,34 @@ def test_incremental_history_equals_a_full_rebuild(history, run_dbt, tmp_path) -
     assert memberships["written_at"].nunique() == len(MONTHS)
     migrations = read(history["database"], "segment_migrations")
     assert migrations["run_id"].nunique() == len(MONTHS) - 1
+
+
+def test_history_tests_check_the_rows_not_yet_published(history, run_dbt, tmp_path) -> None:
+    """The history marts' data tests check the rows written since the last publish (`where:
+    __not_yet_published__`, macros/generic_tests/get_where_subquery.sql): a repeated row among
+    them fails the uniqueness test, while the published rows were checked by the builds that
+    wrote them and are not scanned again."""
+    database = tmp_path / "segmentation.duckdb"
+    shutil.copy(history["database"], database)
+    select = ["--select", "customer_segment_memberships,test_type:data"]
+    assert run_dbt(["test", *select], database).returncode == 0
+    with duckdb.connect(str(database)) as con:
+        # a later (not yet published) build that wrote one membership twice
+        for _ in range(2):
+            con.execute(
+                "insert into marts_build.customer_segment_memberships"
+                " select * replace ('run-x' as run_id, written_at + interval 1 day as written_at)"
+                " from marts_build.customer_segment_memberships order by customer_id limit 1"
+            )
+    failed = run_dbt(["test", *select], database, check=False)
+    assert failed.returncode != 0
+    assert re.search(r"FAIL 1 unique_combination_customer_segment_memberships", failed.output)
+    # the same rows dated like the published ones are not looked at again
+    with duckdb.connect(str(database)) as con:
+        con.execute(
+            "update marts_build.customer_segment_memberships set written_at ="
+            " (select max(written_at) from marts_build.customer_segment_memberships__published)"
+            " where written_at > (select max(written_at)"
+            " from marts_build.customer_segment_memberships__published)"
+        )
+    assert run_dbt(["test", *select], database).returncode == 0
