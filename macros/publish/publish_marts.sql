@@ -164,33 +164,30 @@
         {%- do objects[row[0]].update({row[1]: "view" if row[2] == "VIEW" else "table"}) -%}
     {%- endfor -%}
     {#- incremental marts whose held table can take just the increment: name -> the SQL
-        condition selecting the build rows written since the last publish, and the unique key -#}
+        condition selecting the build rows written since the last publish, and the unique key.
+        The increment needs the held table to have the build table's columns (written_at
+        among them), a newest written_at, and build rows older than it (else: a full refresh,
+        copied whole). -#}
+    {%- set columns = {} -%}
+    {%- for row in run_query("select table_name, string_agg(column_name || ' ' || data_type,"
+        ~ " ',' order by ordinal_position) from information_schema.columns where table_catalog"
+        ~ " = current_database() and table_schema = '" ~ build_schema ~ "' group by table_name"
+        ).rows -%}
+        {%- do columns.update({row[0]: row[1] | lower}) -%}
+    {%- endfor -%}
     {%- set increments = {} -%}
     {%- for node in graph.nodes.values() if node.resource_type == "model"
         and is_published_node(node) and node.config.materialized == "incremental"
         and node.config.unique_key is string and node.alias in published_names
-        and (node.alias ~ held_suffix) in objects[build_schema] -%}
-        {%- set held = build_schema ~ '."' ~ node.alias ~ held_suffix ~ '"' -%}
-        {%- set build_relation = build_schema ~ '."' ~ node.alias ~ '"' -%}
-        {%- set state = run_query("select (select string_agg(column_name || ' ' || data_type, ','"
-            ~ " order by ordinal_position) from information_schema.columns where table_catalog"
-            ~ " = current_database() and table_schema = '" ~ build_schema ~ "' and table_name"
-            ~ " = '" ~ node.alias ~ "'), (select string_agg(column_name || ' ' || data_type, ','"
-            ~ " order by ordinal_position) from information_schema.columns where table_catalog"
-            ~ " = current_database() and table_schema = '" ~ build_schema ~ "' and table_name"
-            ~ " = '" ~ node.alias ~ held_suffix ~ "')").rows[0] -%}
-        {%- if state[0] == state[1] and ",written_at timestamp" in (state[0] | lower) -%}
-            {%- set newest = run_query("select cast(max(written_at) as string) from " ~ held
-                ).rows[0][0] -%}
-            {%- if newest is not none -%}
-                {%- set written = "written_at > cast('" ~ newest ~ "' as timestamp)" -%}
-                {%- set n_kept = run_query("select count(*) from " ~ build_relation
-                    ~ " where not coalesce(" ~ written ~ ", false)").rows[0][0] -%}
-                {%- if n_kept > 0 -%}
-                    {%- do increments.update({node.alias: {"written": written,
-                        "key": node.config.unique_key}}) -%}
-                {%- endif -%}
-            {%- endif -%}
+        and columns.get(node.alias ~ held_suffix) == columns.get(node.alias)
+        and ",written_at timestamp" in columns.get(node.alias, "") -%}
+        {%- set state = run_query("select cast(newest as string), (select count(*) from "
+            ~ build_schema ~ '."' ~ node.alias ~ '" where not coalesce(written_at > newest,'
+            ~ " false)) from (select max(written_at) as newest from " ~ build_schema ~ '."'
+            ~ node.alias ~ held_suffix ~ '")').rows[0] -%}
+        {%- if state[0] is not none and state[1] > 0 -%}
+            {%- do increments.update({node.alias: {"written": "written_at > cast('" ~ state[0]
+                ~ "' as timestamp)", "key": node.config.unique_key}}) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- set built_before = [] -%}
