@@ -200,13 +200,14 @@ def extract_blocks(path: Path, project: Path) -> list[Block]:
 
 
 def copy_project(source: Path, root: Path, shared: Path) -> Path:
-    """Copy the git-tracked (and new, not ignored) files of `source` to `root`/project.
+    """Copy the files git tracks in `source` to `root`/project: untracked files, which a clone
+    would not have, are left out (a new file counts once it is `git add`ed).
 
     `root`/shared links to the real `shared` folder (so `../shared/data` resolves as beside a
     clone), and `.venv` links to the source's installed environment; the copied install inputs
     get the stamp's time, so `make build` does not reinstall."""
     listing = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        ["git", "ls-files", "-z", "--cached"],
         cwd=source,
         capture_output=True,
         check=True,
