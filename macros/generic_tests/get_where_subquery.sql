@@ -12,7 +12,7 @@
     {%- endif -%}
     {%- if "__not_yet_published__" in where -%}
         {%- set held = adapter.get_relation(database=relation.database, schema=relation.schema,
-            identifier=relation.identifier ~ "__published") if execute else none -%}
+            identifier=relation.identifier ~ held_table_suffix()) if execute else none -%}
         {%- set condition = "true" if held is none else "coalesce(written_at > (select"
             ~ " max(written_at) from " ~ held ~ "), true)" -%}
         {%- set where = where | replace("__not_yet_published__", condition) -%}

@@ -67,6 +67,12 @@
     {{- return(node.fqn | length > 1 and node.fqn[1] in ["marts", "data_quality"]) -}}
 {% endmacro %}
 
+{#- The suffix of a mart's held table in the build schema (`<mart>__published`, decision
+    019): what `main.<mart>` shows; get_where_subquery reads it too. -#}
+{% macro held_table_suffix() %}
+    {{- return("__published") -}}
+{% endmacro %}
+
 {#- The relation of a model of this project, by name (none when not built). -#}
 {% macro segmentation_model_relation(name) %}
     {%- for node in graph.nodes.values()
@@ -156,7 +162,7 @@
         refresh). Views are not data: they are copied. -#}
     {%- set build_schema = (copies | first)[1].schema -%}
     {%- set published_names = copies | map(attribute=0) | map(attribute="identifier") | list -%}
-    {%- set held_suffix = "__published" -%}
+    {%- set held_suffix = held_table_suffix() -%}
     {%- set objects = {target.schema: {}, build_schema: {}} -%}
     {%- for row in run_query("select table_schema, table_name, table_type from"
         ~ " information_schema.tables where table_catalog = current_database()"
