@@ -10,6 +10,7 @@ from sklearn.metrics import (
     adjusted_rand_score,
     calinski_harabasz_score,
     davies_bouldin_score,
+    pairwise_distances,
     silhouette_samples,
     silhouette_score,
 )
@@ -28,6 +29,7 @@ from customer_segmentation.model_selection import (
     sampled_silhouette,
     select_k,
     selection_messages,
+    silhouette_from_distances,
     silhouette_sample,
     sweep_k,
 )
@@ -70,9 +72,10 @@ def test_davies_bouldin_and_calinski_harabasz_equal_scikit_learn() -> None:
     )
 
 
-def test_shared_silhouette_sample_gives_scikit_learns_value_to_the_last_bit() -> None:
+def test_shared_silhouette_sample_gives_scikit_learns_value() -> None:
     """A sweep computes the sample's distances once for every k (silhouette_sample); each k's
-    silhouette must still be exactly silhouette_score's on the same seeded sample."""
+    silhouette must still be silhouette_score's on the same seeded sample (within rounding:
+    silhouette_from_distances adds the distances in another order)."""
     matrix, _ = messy()
     for size in (150, 10_000):  # a sample, and all rows
         sample = silhouette_sample(matrix, size, random_seed=5)
@@ -85,7 +88,27 @@ def test_shared_silhouette_sample_gives_scikit_learns_value_to_the_last_bit() ->
             sample_size = size if size < len(matrix) else None
             reference = silhouette_score(matrix, labels, sample_size=sample_size, random_state=5)
             assert used == min(size, len(matrix))
-            assert shared == alone == reference
+            assert shared == alone
+            assert shared == pytest.approx(reference, rel=1e-12, abs=1e-15)
+
+
+def test_silhouette_from_distances_is_scikit_learns_where_it_is_undefined_too() -> None:
+    """Clusters of one (silhouette 0), duplicated rows (a = b = 0), two clusters, many."""
+    rng = np.random.default_rng(3)
+    matrix, _ = messy()
+    cases = [
+        (matrix, KMeans(n_clusters=7, n_init=1, random_state=0).fit_predict(matrix)),
+        (np.array([[0.0], [0.0], [1.0], [5.0]]), np.array([0, 0, 1, 2])),  # singletons
+        (np.array([[1.0, 1.0]] * 3 + [[2.0, 2.0]] * 3), np.array([0, 0, 0, 1, 1, 1])),
+        (np.array([[1.0, 1.0]] * 4), np.array([0, 1, 0, 1])),  # every distance 0
+        (rng.normal(size=(300, 5)), rng.integers(3, 9, size=300)),  # labels not 0..k-1
+    ]
+    for points, labels in cases:
+        distances = pairwise_distances(points)
+        expected = float(np.mean(silhouette_samples(points, labels)))
+        assert silhouette_from_distances(distances, labels) == pytest.approx(
+            expected, rel=1e-12, abs=1e-15
+        )
 
 
 def test_silhouette_sample_too_large_for_one_chunk_is_left_to_scikit_learn() -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from sklearn import get_config
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
-from sklearn.metrics import pairwise_distances, silhouette_samples, silhouette_score
+from sklearn.metrics import pairwise_distances, silhouette_score
 from sklearn.tree import DecisionTreeClassifier
 
 __all__ = [
@@ -24,6 +24,5 @@ __all__ = [
     "KMeans",
     "get_config",
     "pairwise_distances",
-    "silhouette_samples",
     "silhouette_score",
 ]
