@@ -213,13 +213,12 @@ def silhouette_from_distances(distances: np.ndarray, labels: np.ndarray) -> floa
     other members of the row's cluster, b = smallest mean distance to another cluster,
     s = (b - a) / max(a, b), and 0 where that is undefined (a cluster of one, a = b = 0)."""
     _, codes = np.unique(labels, return_inverse=True)
-    n = codes.shape[0]
+    rows = np.arange(codes.shape[0])
     counts = np.bincount(codes)
-    indicator = np.zeros((n, counts.shape[0]))
-    indicator[np.arange(n), codes] = 1.0
+    indicator = np.zeros((rows.shape[0], counts.shape[0]))
+    indicator[rows, codes] = 1.0
     with _threadpools().limit(limits=1, user_api="blas"):  # small product: no thread hand-offs
         sums = distances @ indicator  # (n, clusters): each row's summed distance per cluster
-    rows = np.arange(n)
     with np.errstate(divide="ignore", invalid="ignore"):
         within = sums[rows, codes] / (counts[codes] - 1)
         means = sums / counts
