@@ -321,6 +321,34 @@ def dbt_runner(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Build]
     return runner
 
 
+@pytest.fixture(scope="session")
+def dbt_command_runner() -> Callable[[list[str], dict[str, str]], tuple[int, str]]:
+    """`dbt_command_runner(arguments, environment)`: `dbt <arguments>` with exactly this
+    environment and the arguments as given (target and log paths, vars: the test's own),
+    returning (exit code, everything dbt printed). In this process like `run_dbt`
+    (SEGMENTATION_TEST_SUBPROCESS=1: a `dbt` subprocess); for tests that control the whole
+    command line, e.g. a warehouse whose exports go beside it (no SEGMENTATION_EXPORTS_DIR)."""
+
+    def runner(arguments: list[str], environment: dict[str, str]) -> tuple[int, str]:
+        started = time.monotonic()
+        if IN_PROCESS:
+            returncode, output = _invoke_in_process(arguments, environment)
+        else:
+            result = subprocess.run(
+                [str(DBT), *arguments],
+                cwd=PROJECT_DIR,
+                env=environment,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            returncode, output = result.returncode, result.stdout + result.stderr
+        _log_invocation(arguments, None, None, time.monotonic() - started, output)
+        return returncode, output
+
+    return runner
+
+
 @pytest.fixture(scope="session", name="schedule_environment")
 def schedule_environment_fixture() -> Callable[..., dict[str, str]]:
     """`schedule_environment(customers_csv=None, as_of_date=None)`: the env of a scheduled run."""

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,6 @@ import pytest
 from customer_segmentation.generator import write_customers
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-DBT = Path(sys.executable).with_name("dbt")
 
 #: A two-k sweep without bootstrap keeps these builds small; `dbt run` of the sweep's lineage
 #: (no tests) is all the reuse needs.
@@ -119,19 +116,22 @@ def test_schedule_settings_from_the_environment(
     assert f"'{missing}' (env SEGMENTATION_CUSTOMERS_CSV)" in failed.output
 
 
-def test_changing_the_schedule_environment_reparses_nothing(tmp_path: Path) -> None:
+def test_changing_the_schedule_environment_reparses_nothing(
+    tmp_path: Path, dbt_command_runner
+) -> None:
     """dbt's partial parsing: after a parse, new values of the schedule's environment variables
     (input CSV or Parquet, run date) leave no file to re-parse, while a new `--vars` value
     re-parses everything."""
     log_path = tmp_path / "logs"
 
     def parse(env: dict[str, str], variables: dict | None = None) -> str:
-        command = [str(DBT), "parse", "--target-path", str(tmp_path / "target")]
+        command = ["parse", "--target-path", str(tmp_path / "target")]
         command += ["--log-path", str(log_path)]
         if variables:
             command += ["--vars", json.dumps(variables)]
         full_env = {**os.environ, "SEGMENTATION_DB": str(tmp_path / "p.duckdb"), **env}
-        subprocess.run(command, cwd=PROJECT_DIR, env=full_env, capture_output=True, check=True)
+        returncode, output = dbt_command_runner(command, full_env)
+        assert returncode == 0, output[-3000:]
         log = (log_path / "dbt.log").read_text()
         return log[log.rfind("Running with dbt") :]  # this invocation's part of the log
 

@@ -25,6 +25,7 @@ import re
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -169,11 +170,19 @@ def build(
     schedule: dict[str, str],
     variables: dict | None = None,
     check: bool = True,
+    runner: Callable[[list[str], dict[str, str]], tuple[int, str]] | None = None,
 ) -> subprocess.CompletedProcess:
+    """`dbt build` into `database`: with `runner` (the `dbt_command_runner` fixture) the same
+    command line in the test's process, dbt's output in `stdout`; without, a `dbt` process of
+    its own (the kill and lock tests need one)."""
     command, env = dbt_command(database, variables, schedule)
-    result = subprocess.run(
-        command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
-    )
+    if runner is not None:
+        returncode, output = runner(command[1:], env)
+        result = subprocess.CompletedProcess(command, returncode, output, "")
+    else:
+        result = subprocess.run(
+            command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+        )
     if check and result.returncode != 0:
         raise AssertionError(f"dbt build failed:\n{(result.stdout + result.stderr)[-6000:]}")
     return result
@@ -224,14 +233,14 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def first_builds(tmp_path_factory, inputs) -> dict[str, Path]:
+def first_builds(tmp_path_factory, inputs, dbt_command_runner) -> dict[str, Path]:
     """The same input and vars built into two warehouses in ONE folder."""
     folder = tmp_path_factory.mktemp("warehouses")
     databases = {}
     for name in ("first", "second"):
         database = folder / f"{name}.duckdb"
         # the same as-of date: a run's time is part of its history rows
-        build(database, scheduled(inputs["old"], AS_OF))
+        build(database, scheduled(inputs["old"], AS_OF), runner=dbt_command_runner)
         databases[name] = database
     return databases
 
@@ -395,7 +404,9 @@ def test_same_input_and_vars_give_bit_identical_tables(first_builds) -> None:
     assert first["customer_segments"][0] == 601
 
 
-def test_failed_and_killed_builds_change_nothing_users_read(first_builds, inputs) -> None:
+def test_failed_and_killed_builds_change_nothing_users_read(
+    first_builds, inputs, dbt_command_runner
+) -> None:
     database = first_builds["first"]
     before = published_state(database)
     assert len(before["published_runs"]) == 1
@@ -403,7 +414,8 @@ def test_failed_and_killed_builds_change_nothing_users_read(first_builds, inputs
     assert before["macros"] and before["scored"][0] == 601  # as customer_segments above
 
     # (a) a drift alert: PAYMENTS x 10
-    drift = build(database, scheduled(inputs["drifted"], DRIFT_AS_OF), check=False)
+    drifted = scheduled(inputs["drifted"], DRIFT_AS_OF)
+    drift = build(database, drifted, check=False, runner=dbt_command_runner)
     output = drift.stdout + drift.stderr
     assert drift.returncode != 0
     assert "Failure in test feature_drift_psi_below_alert_threshold" in output
@@ -417,7 +429,7 @@ def test_failed_and_killed_builds_change_nothing_users_read(first_builds, inputs
     # (every failed run uses the drifted run's date: history accepts runs in time order only,
     # and a run of the same date replaces the earlier one's history rows)
     tiny = scheduled(inputs["tiny"], DRIFT_AS_OF)
-    failed = build(database, tiny, {"n_clusters": 12}, check=False)
+    failed = build(database, tiny, {"n_clusters": 12}, check=False, runner=dbt_command_runner)
     assert failed.returncode != 0
     print("12 rows, k = 12:", re.findall(r"(?:Failure|Error) in \w+ \w+", failed.stdout))
     assert published_state(database) == before
@@ -445,7 +457,7 @@ def test_failed_and_killed_builds_change_nothing_users_read(first_builds, inputs
     # the warehouse is turned into what the copying publish step (before decision 019) left.
     make_copy_published_layout(database)
     assert published_state(database) == before
-    accepted = build(database, scheduled(inputs["drifted"], DRIFT_AS_OF), {"accept_drift": True})
+    accepted = build(database, drifted, {"accept_drift": True}, runner=dbt_command_runner)
     assert "Warning in test feature_drift_psi_below_alert_threshold" in accepted.stdout
     after = published_state(database)
     assert len(after["published_runs"]) == 2
@@ -472,7 +484,9 @@ def test_failed_and_killed_builds_change_nothing_users_read(first_builds, inputs
     assert_published_layout(database)
 
 
-def test_a_failed_build_does_not_publish(first_builds, inputs, tmp_path) -> None:
+def test_a_failed_build_does_not_publish(
+    first_builds, inputs, tmp_path, dbt_command_runner
+) -> None:
     """A build that fails (here: every row quarantined) keeps the published marts as they were,
     while the build schema's quarantine shows the new file's problems. The published run's
     date built again (and published) rewrites that run: the held history tables replace its
@@ -481,18 +495,18 @@ def test_a_failed_build_does_not_publish(first_builds, inputs, tmp_path) -> None
     before = published_state(database)
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join([",".join(CC_GENERAL_COLUMNS), BAD_ROWS[0], BAD_ROWS[1]]) + "\n")
-    result = build(database, scheduled(bad), check=False)
+    result = build(database, scheduled(bad), check=False, runner=dbt_command_runner)
     assert result.returncode != 0
     assert "Marts NOT published" in result.stdout
     assert published_state(database) == before
     assert table_hashes(database, "marts_build")["quarantine"][0] == 2
 
     # a second month, published: its history rows are appended to the held tables
-    appended = build(database, scheduled(inputs["new"], DRIFT_AS_OF))
+    appended = build(database, scheduled(inputs["new"], DRIFT_AS_OF), runner=dbt_command_runner)
     assert publish_counts(appended.stdout)["appended"] == 2  # migrations: first rows, copied
     # the second month again, another file: that run is rewritten, and the held tables
     # replace its rows (delete + insert by run_at) instead of adding a second copy
-    rewritten = build(database, scheduled(inputs["old"], DRIFT_AS_OF))
+    rewritten = build(database, scheduled(inputs["old"], DRIFT_AS_OF), runner=dbt_command_runner)
     # (the migrations hold only the rewritten run's rows: every row is new, copied whole)
     assert publish_counts(rewritten.stdout) == {"renamed": 18, "appended": 2, "copied": 1}
     with duckdb.connect(str(database), read_only=True) as con:
