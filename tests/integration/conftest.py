@@ -220,7 +220,13 @@ def _invoke_in_process(arguments: list[str], process_env: dict[str, str]) -> tup
     1 a failed node, 2 an error) and everything dbt printed."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
+    from dbt_common.tests import enable_test_caching
 
+    # dbt's own test fixtures do the same: jinja's parse of a file, its block split and the
+    # macro calls found in it are kept by source text for the next invocation of this process,
+    # so a full parse (new vars) no longer re-parses the ~1,400 unchanged macros (a warm full
+    # parse 4.8-5.5 -> 2.6-3.2 s of CPU). Keyed by the text itself: an edited file is parsed.
+    enable_test_caching()
     saved_env, saved_cwd = dict(os.environ), Path.cwd()
     printed = io.StringIO()
     os.environ.clear()
