@@ -183,18 +183,7 @@ def run_dbt(
             arguments += ["--vars", json.dumps(variables, sort_keys=True)]
         started = time.monotonic()
         try:
-            if stable and IN_PROCESS:
-                returncode, output = _invoke_in_process(arguments, process_env)
-            else:
-                result = subprocess.run(
-                    [str(DBT), *arguments],
-                    cwd=PROJECT_DIR,
-                    env=process_env,
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
-                returncode, output = result.returncode, result.stdout + result.stderr
+            returncode, output = _invoke(arguments, process_env, in_process=bool(stable))
         finally:
             if link is not None:
                 _unpoint(link, database)
@@ -212,6 +201,25 @@ def run_dbt(
 #: invocation as a `dbt` subprocess instead. The documented commands always run as typed, in a
 #: shell (test_documented_commands.py), and so do the kill and lock tests (test_reliability.py).
 IN_PROCESS = os.environ.get("SEGMENTATION_TEST_SUBPROCESS") != "1"
+
+
+def _invoke(
+    arguments: list[str], environment: dict[str, str], in_process: bool = True
+) -> tuple[int, str]:
+    """`dbt <arguments>` in the project with `environment`: in this process unless
+    `in_process` is false or SEGMENTATION_TEST_SUBPROCESS=1, else a `dbt` subprocess. Returns
+    (exit code, everything dbt printed)."""
+    if in_process and IN_PROCESS:
+        return _invoke_in_process(arguments, environment)
+    result = subprocess.run(
+        [str(DBT), *arguments],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.returncode, result.stdout + result.stderr
 
 
 def _invoke_in_process(arguments: list[str], process_env: dict[str, str]) -> tuple[int, str]:
@@ -337,18 +345,7 @@ def dbt_command_runner() -> Callable[[list[str], dict[str, str]], tuple[int, str
 
     def runner(arguments: list[str], environment: dict[str, str]) -> tuple[int, str]:
         started = time.monotonic()
-        if IN_PROCESS:
-            returncode, output = _invoke_in_process(arguments, environment)
-        else:
-            result = subprocess.run(
-                [str(DBT), *arguments],
-                cwd=PROJECT_DIR,
-                env=environment,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            returncode, output = result.returncode, result.stdout + result.stderr
+        returncode, output = _invoke(arguments, environment)
         _log_invocation(arguments, None, None, time.monotonic() - started, output)
         return returncode, output
 
