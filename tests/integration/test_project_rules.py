@@ -64,6 +64,9 @@ NO_GRAIN_TEST = {
     # Grain guaranteed by construction (issue 18, docs/lean-build.md): a test here would re-check,
     # with a scan per build, what the upstream grain test and the SQL already guarantee.
     "stg_cc_general__customers": "source_row_number is row_number() over the file",
+    "int_repeated_customer_ids": "grouped by customer_id: one row per id",
+    "int_customer_rows_checked": "view: int_customer_row_issues (grain tested) left-joined on"
+    " the group key of int_repeated_customer_ids, so no row is repeated",
     "int_customers_base_features": "1:1 projection of int_customers_validated (grain tested)",
     "int_customers_imputed": "view, 1:1 over int_customers_base_features",
     "int_customers_engineered": "1:1 over int_customers_imputed",

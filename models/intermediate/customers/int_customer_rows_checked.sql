@@ -1,137 +1,41 @@
--- Every input row with the outcome of every row-level check (one row per file row): the one
--- pass over the input file (stg_cc_general__customers is a view on DuckDB), so each row is
--- parsed once. `<column>_text` (the trimmed text) is kept only where quarantine reports it.
--- `issue__<column>`: the reason code of the check the column's value fails (NULL when fine);
--- `issue__customer_id`, `issue__purchases_sum`: the row-level checks. A finding quarantines the
--- row unless its reason code is listed in var `validation.warn_only_checks` (then the row is
--- kept and the finding reported). Duplicates: among the rows of one customer id that pass every
--- blocking check, the first in file order is kept; later ones are quarantined as
--- duplicate_customer_id.
+-- Every input row with its outcome: 'clean' (continues to imputation) or 'quarantined' (a
+-- blocking finding, or a later row of a customer id whose first valid row is kept). The row
+-- checks come from int_customer_row_issues, the kept row of a repeated id from
+-- int_repeated_customer_ids (a small table). On DuckDB a view: the outcome is a join with that
+-- small table, cheaper to recompute than to store every row again.
 {%- set columns = cc_general_columns() | map(attribute="name") | list %}
-{%- set tolerance = setting("validation", "purchases_tolerance") | float %}
-{%- set purchase_columns = ["purchases", "oneoff_purchases", "installments_purchases"] %}
 
 with
 
-customers as (
+row_issues as (
 
-    select * from {{ ref('stg_cc_general__customers') }}
-
-),
-
-column_checks as (
-
-    select
-        {% for column in columns -%}
-            {{ column_issue_code(column, "customers.") }} as issue__{{ column }},
-        {% endfor %}
-        customers.*
-
-    from customers
-
-),
-
-row_checks as (
-
-    select
-        case
-            when column_checks.customer_id is null then 'missing_customer_id'
-        end as issue__customer_id,
-        case
-            when
-                column_checks.issue__purchases is null
-                and column_checks.issue__oneoff_purchases is null
-                and column_checks.issue__installments_purchases is null
-                and abs(
-                    column_checks.purchases
-                    - column_checks.oneoff_purchases
-                    - column_checks.installments_purchases
-                ) > {{ tolerance }}
-                then 'purchases_mismatch'
-        end as issue__purchases_sum,
-        column_checks.*
-
-    from column_checks
-
-),
-
-reported as (
-
-    -- The text only where quarantine reports it: a finding on the value (or, for the three
-    -- purchase columns, on their sum); NULL elsewhere costs next to nothing to store. The
-    -- file's text of the other values is dropped here, before the duplicate check.
-    select
-        source_row_number,
-        customer_id,
-        {% for column in columns -%}
-            {{ column }},
-        {% endfor %}
-        {% for column in columns -%}
-            {%- set reported_when = "issue__" ~ column ~ " is not null" -%}
-            {%- if column in purchase_columns -%}
-                {%- set reported_when = reported_when ~ " or issue__purchases_sum is not null" -%}
-            {%- endif -%}
-            case
-                when {{ reported_when }} then nullif(trim({{ column }}_text), '')
-            end as {{ column }}_text,
-        {% endfor %}
-        {% for column in columns -%}
-            issue__{{ column }},
-        {% endfor %}
-        issue__customer_id,
-        issue__purchases_sum
-
-    from row_checks
-
-),
-
-counted as (
-
-    select
-        {% for column in columns + ["customer_id", "purchases_sum"] -%}
-            case when {{ is_blocking_issue("reported.issue__" ~ column) }} then 1 else 0 end
-            {{ "+" if not loop.last }}
-        {% endfor %} as n_blocking_issues,
-        {% for column in columns + ["customer_id", "purchases_sum"] -%}
-            case when reported.issue__{{ column }} is not null then 1 else 0 end
-            {{ "+" if not loop.last }}
-        {% endfor %} as n_issues,
-        reported.*
-
-    from reported
+    select * from {{ ref('int_customer_row_issues') }}
 
 ),
 
 repeated_customer_ids as (
 
-    -- Ids on more than one row (duplicates are rare): one grouped pass over the id only, so
-    -- the wide rows are never sorted, and the rest of the rows need no lookup at all.
     select
         customer_id,
-        min(
-            case when n_blocking_issues = 0 then source_row_number end
-        ) as kept_source_row_number
+        kept_source_row_number
 
-    from counted
-    where customer_id is not null
-    group by customer_id
-    having count(*) > 1
+    from {{ ref('int_repeated_customer_ids') }}
 
 ),
 
-ranked as (
+kept as (
 
     select
         case
             when repeated_customer_ids.customer_id is not null
                 then repeated_customer_ids.kept_source_row_number
-            when counted.n_blocking_issues = 0 then counted.source_row_number
+            when row_issues.n_blocking_issues = 0 then row_issues.source_row_number
         end as kept_source_row_number,
-        counted.*
+        row_issues.*
 
-    from counted
+    from row_issues
     left join repeated_customer_ids
-        on counted.customer_id = repeated_customer_ids.customer_id
+        on row_issues.customer_id = repeated_customer_ids.customer_id
 
 ),
 
@@ -163,7 +67,7 @@ final as (
         issue__customer_id,
         issue__purchases_sum
 
-    from ranked
+    from kept
 
 )
 

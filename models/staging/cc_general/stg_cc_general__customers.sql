@@ -2,8 +2,8 @@
 -- behavioural column its value as a double (NULL when empty or not a number) and its text as
 -- in the file (`<column>_text`). The input is a CSV file (`customers_csv`, every column read
 -- as text) or Parquet files (`customers_parquet`, typed columns).
--- Parsed once per build: on DuckDB this is a view that int_customer_rows_checked reads in one
--- pass (typed values, checks, duplicates); only the text of a value that fails a check is
+-- Parsed once per build: on DuckDB this is a view that int_customer_row_issues reads in one
+-- pass (typed values and checks); only the text of a value that fails a check is
 -- trimmed and stored there. Writing the text of every value was most of the old staging
 -- table's cost (docs/lean-build.md, "One read").
 with
