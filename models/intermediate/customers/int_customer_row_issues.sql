@@ -105,24 +105,7 @@ counted as (
 
 final as (
 
-    select
-        source_row_number,
-        customer_id,
-        n_issues,
-        n_blocking_issues,
-        {% for column in columns -%}
-            {{ column }},
-        {% endfor %}
-        {% for column in columns -%}
-            {{ column }}_text,
-        {% endfor %}
-        {% for column in columns -%}
-            issue__{{ column }},
-        {% endfor %}
-        issue__customer_id,
-        issue__purchases_sum
-
-    from counted
+    select * from counted
 
 )
 

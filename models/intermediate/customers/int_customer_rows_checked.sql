@@ -3,8 +3,6 @@
 -- checks come from int_customer_row_issues, the kept row of a repeated id from
 -- int_repeated_customer_ids (a small table). On DuckDB a view: the outcome is a join with that
 -- small table, cheaper to recompute than to store every row again.
-{%- set columns = cc_general_columns() | map(attribute="name") | list %}
-
 with
 
 row_issues as (
@@ -42,8 +40,6 @@ kept as (
 final as (
 
     select
-        source_row_number,
-        customer_id,
         coalesce(
             n_blocking_issues = 0 and source_row_number <> kept_source_row_number, false
         ) as is_duplicate,
@@ -52,20 +48,7 @@ final as (
                 then 'quarantined'
             else 'clean'
         end as row_outcome,
-        n_issues,
-        n_blocking_issues,
-        kept_source_row_number,
-        {% for column in columns -%}
-            {{ column }},
-        {% endfor %}
-        {% for column in columns -%}
-            {{ column }}_text,
-        {% endfor %}
-        {% for column in columns -%}
-            issue__{{ column }},
-        {% endfor %}
-        issue__customer_id,
-        issue__purchases_sum
+        *
 
     from kept
 
