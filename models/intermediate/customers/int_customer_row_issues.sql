@@ -60,7 +60,7 @@ reported as (
 
     -- The text only where quarantine reports it: a finding on the value (or, for the three
     -- purchase columns, on their sum); NULL elsewhere costs next to nothing to store. The
-    -- file's text of the other values is dropped here, before the duplicate check.
+    -- file's text of the other values is dropped here, before the table is written.
     select
         source_row_number,
         customer_id,

@@ -1,8 +1,8 @@
 -- Every input row with its outcome: 'clean' (continues to imputation) or 'quarantined' (a
 -- blocking finding, or a later row of a customer id whose first valid row is kept). The row
 -- checks come from int_customer_row_issues, the kept row of a repeated id from
--- int_repeated_customer_ids (a small table). On DuckDB a view: the outcome is a join with that
--- small table, cheaper to recompute than to store every row again.
+-- int_repeated_customer_ids (a small table). A view on every engine: the outcome is a join with
+-- that small table, cheaper to recompute than to store every row again.
 with
 
 row_issues as (
