@@ -4,13 +4,27 @@
 -- (segment mean - overall mean) / overall stddev (the mean z-score; a constant feature gets 0).
 -- The basis of profiles and personas, independent of the model's transforms and scaling.
 -- Sums are exact (exact_sum), so the table is the same bit for bit on every run.
+--
+-- Two streaming passes over the scored customers, each reading ml_customer_scores itself: the
+-- per-segment sums (the overall mean is their exact total), then the squared deviations from
+-- the overall mean. No per-customer CTE is read twice: DuckDB would materialize it, every
+-- feature of every customer (out of memory at 100M customers; docs/lean-build.md).
 {%- set features = available_features() %}
 
 with
 
-scores as (
+segment_sums as (
 
-    select * from {{ ref('ml_customer_scores') }}
+    select
+        segment_id,
+        {% for feature in features -%}
+            {{ exact_decimal_sum(feature) }} as sum__{{ feature }},
+            count({{ feature }}) as count__{{ feature }},
+        {% endfor %}
+        count(*) as n_customers
+
+    from {{ ref('ml_customer_scores') }}
+    group by segment_id
 
 ),
 
@@ -19,12 +33,11 @@ segment_means as (
     select
         segment_id,
         {% for feature in features -%}
-            {{ exact_avg(feature) }} as mean__{{ feature }},
+            cast(sum__{{ feature }} as double) / count__{{ feature }} as mean__{{ feature }},
         {% endfor %}
-        count(*) as n_customers
+        n_customers
 
-    from scores
-    group by segment_id
+    from segment_sums
 
 ),
 
@@ -32,11 +45,12 @@ overall_means as (
 
     select
         {% for feature in features -%}
-            {{ exact_avg(feature) }} as mean__{{ feature }},
+            cast(sum(sum__{{ feature }}) as double) / sum(count__{{ feature }})
+                as mean__{{ feature }},
         {% endfor %}
-        count(*) as n_customers
+        count(*) as n_segments
 
-    from scores
+    from segment_sums
 
 ),
 
@@ -49,9 +63,9 @@ overall as (
                 "power(scores." ~ feature ~ " - overall_means.mean__" ~ feature ~ ", 2)"
             ) }}) as stddev__{{ feature }},
         {% endfor %}
-        overall_means.n_customers
+        overall_means.n_segments
 
-    from scores
+    from {{ ref('ml_customer_scores') }} as scores
     cross join overall_means
     group by all
 

@@ -2,6 +2,13 @@
 -- threshold, the segment's (1 - outlier_contamination) quantile of distance to the centroid.
 -- A customer farther than the threshold is an outlier (customer_segments.is_outlier), the
 -- k-means anomaly rule of BigQuery ML's DETECT_ANOMALIES with `contamination`, per segment.
+--
+-- The quantile is exact (linear interpolation, numpy's default: the same bits as DuckDB's
+-- quantile_cont) but computed from ranks, not with a quantile aggregate: a quantile aggregate
+-- holds every value of the group in memory (100M customers did not fit DuckDB's 1 GB
+-- default), while a window sort spills to disk. One pass: each customer's rank within the
+-- segment, then only the two customers around the quantile's position and the farthest one
+-- are kept (docs/lean-build.md, "Bounded memory for exact statistics").
 {%- set contamination = setting("diagnostics", "outlier_contamination") | float %}
 {%- if not (0 <= contamination < 1) %}
     {{ exceptions.raise_compiler_error(
@@ -13,7 +20,69 @@ with
 
 scores as (
 
-    select * from {{ ref('ml_customer_scores') }}
+    select
+        segment_id,
+        distance_to_centroid
+
+    from {{ ref('ml_customer_scores') }}
+
+),
+
+ranked as (
+
+    select
+        segment_id,
+        distance_to_centroid,
+        row_number() over (
+            partition by segment_id order by distance_to_centroid
+        ) as distance_rank,
+        count(*) over (partition by segment_id) as n_customers,
+        {{ exact_decimal_sum("distance_to_centroid") }} over (
+            partition by segment_id
+        ) as distance_sum,
+        -- the quantile's position among the n sorted distances, counted from 0
+        (count(*) over (partition by segment_id) - 1)
+        * cast({{ 1 - contamination }} as double) as quantile_position
+
+    from scores
+
+),
+
+-- the customers at ranks floor(position) + 1 and the next one (interpolated between), and the
+-- farthest customer (rank n)
+around_quantile as (
+
+    select
+        segment_id,
+        n_customers,
+        distance_sum,
+        quantile_position,
+        distance_rank,
+        distance_to_centroid,
+        distance_rank = floor(quantile_position) + 1 as is_below,
+        distance_rank = least(floor(quantile_position) + 2, n_customers) as is_above
+
+    from ranked
+    where
+        distance_rank = floor(quantile_position) + 1
+        or distance_rank = least(floor(quantile_position) + 2, n_customers)
+        or distance_rank = n_customers
+
+),
+
+bracketed as (
+
+    select
+        segment_id,
+        max(n_customers) as n_customers,
+        max(distance_sum) as distance_sum,
+        max(quantile_position) as quantile_position,
+        max(case when is_below then distance_to_centroid end) as distance_below,
+        max(case when is_above then distance_to_centroid end) as distance_above,
+        max(distance_to_centroid) as max_distance_to_centroid
+
+    from around_quantile
+    group by segment_id
 
 ),
 
@@ -21,14 +90,15 @@ final as (
 
     select
         segment_id,
-        count(*) as n_customers,
-        {{ exact_avg("distance_to_centroid") }} as mean_distance_to_centroid,
-        max(distance_to_centroid) as max_distance_to_centroid,
-        {{ quantile("distance_to_centroid", 1 - contamination) }} as outlier_distance_threshold,
+        n_customers,
+        cast(distance_sum as double) / n_customers as mean_distance_to_centroid,
+        max_distance_to_centroid,
+        distance_below
+        + (quantile_position - floor(quantile_position))
+        * (distance_above - distance_below) as outlier_distance_threshold,
         {{ contamination }} as outlier_contamination
 
-    from scores
-    group by segment_id
+    from bracketed
 
 )
 
