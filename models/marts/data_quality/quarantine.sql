@@ -7,9 +7,12 @@
 
 with
 
+-- only the rows with a finding: the union below reads this CTE once per check, and a CTE read
+-- more than once is held in memory (every input row, at 100M rows, would not fit)
 checked_rows as (
 
     select * from {{ ref('int_customer_rows_checked') }}
+    where n_issues > 0 or is_duplicate
 
 ),
 

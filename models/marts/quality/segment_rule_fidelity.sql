@@ -4,6 +4,8 @@
 -- the customer's segment. Per segment: fidelity = share of its customers the rules put in it
 -- (recall), rule_precision = share of the customers the rules put in it that are in it; per
 -- tree: overall_fidelity = share of all customers whose rule segment equals their segment.
+-- One pass over the customers, into the (segment, rule segment) counts; everything else is
+-- read from those few rows (a per-customer CTE read twice would be held in memory).
 {%- set tree_case = surrogate_tree_case(ref('ml_surrogate_tree_expression')) %}
 
 with
@@ -36,14 +38,28 @@ customer_rules as (
 
 ),
 
+segment_pairs as (
+
+    select
+        segment_id,
+        rule_segment_id,
+        count(*) as n_customers
+
+    from customer_rules
+    group by segment_id, rule_segment_id
+
+),
+
 by_segment as (
 
     select
         segment_id,
-        count(*) as n_customers,
-        sum(case when rule_segment_id = segment_id then 1 else 0 end) as n_agreeing
+        cast(sum(n_customers) as bigint) as n_customers,
+        cast(
+            sum(case when rule_segment_id = segment_id then n_customers else 0 end) as bigint
+        ) as n_agreeing
 
-    from customer_rules
+    from segment_pairs
     group by segment_id
 
 ),
@@ -52,9 +68,9 @@ by_rule_segment as (
 
     select
         rule_segment_id as segment_id,
-        count(*) as n_rule_customers
+        cast(sum(n_customers) as bigint) as n_rule_customers
 
-    from customer_rules
+    from segment_pairs
     where rule_segment_id is not null
     group by rule_segment_id
 
