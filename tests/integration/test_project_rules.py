@@ -79,6 +79,27 @@ NO_GRAIN_TEST = {
     "ml_surrogate_tree_training": "view, 1:1 over ml_customer_scores",
 }
 
+#: A relation with a row per customer or per input row: a model with one of these columns, or a
+#: SQL model that reads one without aggregating. Such a CTE read twice in one query is held in
+#: memory by DuckDB (100M customers ran out of its 1 GB default: docs/lean-build.md, "Bounded
+#: memory"); read the model itself in each pass, filter or aggregate first, or count in one pass.
+ROW_KEYS = {"customer_id", "source_row_number"}
+#: Models with customer rows that are bounded samples, and their bound.
+BOUNDED_SAMPLES = {
+    "int_customers_fit_sample": "at most kmeans.fit_sample_size customers",
+    "int_fit_sample_feature_values": "the fit sample, one row per customer and feature",
+    "ml_customer_silhouettes": "the seeded silhouette sample",
+    "ml_surrogate_tree_training": "the fit sample with its segments",
+}
+#: Per-row CTEs read more than once, and why.
+ROW_CTES_READ_TWICE = {
+    ("quarantine", "checked_rows"): "only the input rows with a finding (where n_issues > 0)",
+    ("ledger_reconciliation", "classified"): "not yet bounded: ledger lines, counted and joined",
+    ("ledger_reconciliation", "customers"): "not yet bounded: ledger customers, counted and joined",
+    ("model_comparison", "comparison_scores"): "not yet bounded: a fit run with a champion",
+    ("model_comparison_segments", "comparison_scores"): "not yet bounded: as above",
+}
+
 
 def _manifest(name: str, variables: dict | None, unit_tests: bool = False) -> dict:
     """`dbt parse` into a stable folder of its own (partial parsing between runs), with the
@@ -309,3 +330,91 @@ def test_jinja_and_python_column_catalogues_agree() -> None:
     text = (PROJECT_DIR / "macros" / "features" / "cc_general_columns.sql").read_text()
     pairs = re.findall(r'\{"source": "([A-Z_]+)", "name": "([a-z_]+)"\}', text)
     assert pairs == [(column, sql_name(column)) for column in CC_GENERAL_FEATURES]
+
+
+_CTE = re.compile(r"(?m)^(\w+) as \(\n(.*?)\n^\)", re.S)
+_REF = re.compile(r"ref\(\s*'(\w+)'\s*\)")
+_MACRO_CALL = re.compile(r"\{\{-?\s*(\w+)\(")
+_AGGREGATE = re.compile(r"\b(count|sum|avg|min|max|quantile|median|exact_\w+)\s*\(")
+_LOOP = re.compile(r"\{%-?\s*for\b.*?\{%-?\s*endfor\s*-?%\}", re.S)
+
+
+def _is_reducing(sql: str) -> bool:
+    """Whether a query (or CTE body) returns fewer rows than it reads: grouped, distinct,
+    limited, or aggregated without a window."""
+    if re.search(r"group by|select distinct|\blimit\b", sql):
+        return True
+    return bool(_AGGREGATE.search(sql)) and " over (" not in sql
+
+
+def _row_relations(manifests: list[dict]) -> set[str]:
+    models = {node["name"]: node for node in _enabled(manifests, "model").values()}
+    rows = {
+        name
+        for name, node in models.items()
+        if ROW_KEYS & set(node["columns"]) and name not in BOUNDED_SAMPLES
+    }
+    changed = True
+    while changed:  # 1:1 views and projections over a per-row model are per-row too
+        changed = False
+        for name, node in models.items():
+            if name in rows or name in BOUNDED_SAMPLES or node["language"] != "sql":
+                continue
+            parents = {_name(dep) for dep in node["depends_on"]["nodes"]}
+            if parents & rows and not _is_reducing(_without_comments(node["raw_code"])):
+                rows.add(name)
+                changed = True
+    return rows
+
+
+def _without_comments(code: str) -> str:
+    return re.sub(r"--[^\n]*", "", re.sub(r"\{#.*?#\}", "", code, flags=re.S))
+
+
+def _row_ctes_read_twice(code: str, rows: set[str], macros: dict[str, str]) -> list[str]:
+    """The per-row CTEs of one model's SQL that are read (from / join) more than once; a read
+    inside a Jinja loop counts twice (it is rendered once per iteration)."""
+    loops = [(m.start(), m.end()) for m in _LOOP.finditer(code)]
+    row_ctes: list[str] = []
+    sample_ctes: set[str] = set()
+    offenders = []
+    for definition in _CTE.finditer(code):
+        name, body = definition.group(1), definition.group(2)
+        expanded = body + "".join(macros.get(call, "") for call in _MACRO_CALL.findall(body))
+        refs = set(_REF.findall(expanded))
+        reads = set(re.findall(r"\b(?:from|join)\s+(\w+)", body))
+        if refs & set(BOUNDED_SAMPLES) or set(re.findall(r"inner join (\w+)", body)) & sample_ctes:
+            sample_ctes.add(name)  # a sample, or rows joined to one
+            continue
+        if _is_reducing(body) or not (refs & rows or reads & set(row_ctes)):
+            continue
+        row_ctes.append(name)
+        later = re.finditer(rf"\b(?:from|join)\s+{name}\b", code[definition.end() :])
+        positions = [definition.end() + read.start() for read in later]
+        in_loop = [any(start <= at < end for start, end in loops) for at in positions]
+        if len(positions) + sum(in_loop) > 1:
+            offenders.append(name)
+    return offenders
+
+
+def test_no_per_row_cte_is_read_twice(manifests: list[dict]) -> None:
+    """A CTE with a row per customer (or input row) is read once per query; see ROW_KEYS."""
+    rows = _row_relations(manifests)
+    macros = {
+        macro["name"]: macro["macro_sql"]
+        for manifest in manifests
+        for macro in manifest["macros"].values()
+        if macro["package_name"] == "segmentation"
+    }
+    found = set()
+    for node in _enabled(manifests, "model").values():
+        if node["language"] == "sql":
+            code = _without_comments(node["raw_code"])
+            found |= {(node["name"], cte) for cte in _row_ctes_read_twice(code, rows, macros)}
+    offenders = [
+        f"{model}: CTE {cte} has a row per customer and is read more than once"
+        for model, cte in sorted(found - set(ROW_CTES_READ_TWICE))
+    ]
+    assert not offenders, "\n".join(offenders)
+    gone = sorted(set(ROW_CTES_READ_TWICE) - found)
+    assert not gone, f"listed exceptions that no longer happen: {gone}"

@@ -22,12 +22,6 @@
 
 with
 
-customers as (
-
-    select * from {{ ref('int_customers_engineered') }}
-
-),
-
 bounds as (
 
     select
@@ -42,21 +36,7 @@ bounds as (
         {% endfor %}
         count(*) as n_customers
 
-    from customers
-
-),
-
-transformed as (
-
-    select
-        {% for feature in features -%}
-            {{ transformed_feature(feature, "customers.", "bounds.") }}
-                as {{ feature }},
-        {% endfor %}
-        customers.customer_id
-
-    from customers
-    cross join bounds
+    from {{ ref('int_customers_engineered') }}
 
 ),
 
@@ -64,35 +44,41 @@ means as (
 
     select
         {% for feature in features -%}
-            {{ exact_avg(feature) }} as mean__{{ feature }},
+            {{ exact_avg(transformed_feature(feature, "customers.", "bounds.")) }}
+                as mean__{{ feature }},
         {% endfor %}
         count(*) as n_customers
 
-    from transformed
+    from {{ ref('int_customers_engineered') }} as customers
+    cross join bounds
 
 ),
 
+-- a second pass for the deviations from the means: each pass reads the customers itself
+-- (a per-customer CTE read by both would be held in memory; docs/lean-build.md)
 aggregated as (
 
     select
         {% for feature in features -%}
+            {%- set transformed = transformed_feature(feature, "customers.", "bounds.") %}
             means.mean__{{ feature }},
             sqrt({{ exact_avg(
-                "power(transformed." ~ feature ~ " - means.mean__" ~ feature ~ ", 2)"
+                "power(" ~ transformed ~ " - means.mean__" ~ feature ~ ", 2)"
             ) }}) as stddev__{{ feature }},
             {% if scaling == "robust" -%}
-                {{ median("transformed." ~ feature) }} as center__{{ feature }},
-                {{ quantile("transformed." ~ feature, 0.75) }}
-                - {{ quantile("transformed." ~ feature, 0.25) }} as spread__{{ feature }},
+                {{ median(transformed) }} as center__{{ feature }},
+                {{ quantile(transformed, 0.75) }}
+                - {{ quantile(transformed, 0.25) }} as spread__{{ feature }},
             {%- elif scaling == "minmax" -%}
-                min(transformed.{{ feature }}) as center__{{ feature }},
-                max(transformed.{{ feature }}) - min(transformed.{{ feature }})
+                min({{ transformed }}) as center__{{ feature }},
+                max({{ transformed }}) - min({{ transformed }})
                     as spread__{{ feature }},
             {%- endif %}
         {% endfor %}
         means.n_customers
 
-    from transformed
+    from {{ ref('int_customers_engineered') }} as customers
+    cross join bounds
     cross join means
     group by all
 

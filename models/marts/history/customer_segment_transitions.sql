@@ -11,56 +11,32 @@ memberships as (
 
 ),
 
-latest_run as (
-
-    select max(run_sequence) as run_sequence
-    from memberships
-
-),
-
-runs as (
-
-    select distinct
-        run_id,
-        run_at,
-        run_sequence
-
-    from memberships
-
-),
-
-current_members as (
-
-    select memberships.*
-
-    from memberships
-    inner join latest_run
-        on memberships.run_sequence = latest_run.run_sequence
-
-),
-
-previous_members as (
-
-    select memberships.*
-
-    from memberships
-    inner join latest_run
-        on memberships.run_sequence = latest_run.run_sequence - 1
-
-),
-
+-- one pass over the two runs' memberships (a per-customer CTE read twice would be held in
+-- memory; docs/lean-build.md): each customer's segment at each run
 paired as (
 
     select
-        coalesce(current_members.customer_id, previous_members.customer_id) as customer_id,
-        previous_members.segment_id as from_segment_id,
-        previous_members.segment_name as from_segment_name,
-        current_members.segment_id as to_segment_id,
-        current_members.segment_name as to_segment_name
+        customer_id,
+        max(case when not is_latest_run then segment_id end) as from_segment_id,
+        max(case when not is_latest_run then segment_name end) as from_segment_name,
+        max(case when is_latest_run then segment_id end) as to_segment_id,
+        max(case when is_latest_run then segment_name end) as to_segment_name
 
-    from current_members
-    full outer join previous_members
-        on current_members.customer_id = previous_members.customer_id
+    from memberships
+    group by customer_id
+
+),
+
+latest_pair as (
+
+    select
+        run_id,
+        run_at,
+        previous_run_id,
+        previous_run_at
+
+    from {{ ref('ml_fit_run_sequence') }}
+    where is_latest_run
 
 ),
 
@@ -68,10 +44,10 @@ final as (
 
     select
         paired.customer_id,
-        previous_runs.run_id as previous_run_id,
-        previous_runs.run_at as previous_run_at,
-        current_runs.run_id,
-        current_runs.run_at,
+        latest_pair.previous_run_id,
+        latest_pair.previous_run_at,
+        latest_pair.run_id,
+        latest_pair.run_at,
         paired.from_segment_id,
         paired.from_segment_name,
         paired.to_segment_id,
@@ -80,11 +56,7 @@ final as (
             as transition_type
 
     from paired
-    cross join latest_run
-    inner join runs as current_runs
-        on latest_run.run_sequence = current_runs.run_sequence
-    left join runs as previous_runs
-        on latest_run.run_sequence - 1 = previous_runs.run_sequence
+    cross join latest_pair
 
 )
 

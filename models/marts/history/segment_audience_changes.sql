@@ -54,53 +54,43 @@ runs_to_write as (
 
 ),
 
-current_members as (
+-- one read of the memberships: each row of a run to write (current) or of the run before it
+-- (previous); a per-customer CTE read twice would be held in memory (docs/lean-build.md)
+pair_members as (
 
     select
         runs_to_write.run_id,
+        memberships.run_id = runs_to_write.run_id as is_current,
         memberships.customer_id,
         memberships.segment_id,
         memberships.segment_name
 
     from runs_to_write
     inner join memberships
-        on runs_to_write.run_id = memberships.run_id
-
-),
-
-previous_members as (
-
-    select
-        runs_to_write.run_id,
-        memberships.customer_id,
-        memberships.segment_id,
-        memberships.segment_name
-
-    from runs_to_write
-    inner join memberships
-        on runs_to_write.previous_run_id = memberships.run_id
+        on
+            runs_to_write.run_id = memberships.run_id
+            or runs_to_write.previous_run_id = memberships.run_id
 
 ),
 
 paired as (
 
     select
-        coalesce(current_members.run_id, previous_members.run_id) as run_id,
-        coalesce(current_members.segment_id, previous_members.segment_id) as segment_id,
-        coalesce(current_members.segment_name, previous_members.segment_name) as segment_name,
-        coalesce(current_members.customer_id, previous_members.customer_id) as customer_id,
+        run_id,
+        segment_id,
+        customer_id,
+        coalesce(
+            max(case when is_current then segment_name end),
+            max(case when not is_current then segment_name end)
+        ) as segment_name,
         case
-            when previous_members.customer_id is null then 'entered'
-            when current_members.customer_id is null then 'exited'
+            when max(case when is_current then 0 else 1 end) = 0 then 'entered'
+            when max(case when is_current then 1 else 0 end) = 0 then 'exited'
             else 'stayed'
         end as audience_change
 
-    from current_members
-    full outer join previous_members
-        on
-            current_members.run_id = previous_members.run_id
-            and current_members.segment_id = previous_members.segment_id
-            and current_members.customer_id = previous_members.customer_id
+    from pair_members
+    group by run_id, segment_id, customer_id
 
 ),
 

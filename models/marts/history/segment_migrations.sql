@@ -41,48 +41,37 @@ run_pairs as (
 
 ),
 
-before_members as (
+-- one read of the memberships: each row of a pair's later run (after) or earlier run (before);
+-- a per-customer CTE read twice would be held in memory (docs/lean-build.md)
+pair_members as (
 
     select
         run_pairs.run_id,
+        memberships.run_id = run_pairs.run_id as is_after,
         memberships.customer_id,
         memberships.segment_id,
         memberships.segment_name
 
     from run_pairs
     inner join memberships
-        on run_pairs.previous_run_id = memberships.run_id
-
-),
-
-after_members as (
-
-    select
-        run_pairs.run_id,
-        memberships.customer_id,
-        memberships.segment_id,
-        memberships.segment_name
-
-    from run_pairs
-    inner join memberships
-        on run_pairs.run_id = memberships.run_id
+        on
+            run_pairs.run_id = memberships.run_id
+            or run_pairs.previous_run_id = memberships.run_id
 
 ),
 
 paired as (
 
     select
-        coalesce(after_members.run_id, before_members.run_id) as run_id,
-        before_members.segment_id as from_segment_id,
-        before_members.segment_name as from_segment_name,
-        after_members.segment_id as to_segment_id,
-        after_members.segment_name as to_segment_name
+        run_id,
+        customer_id,
+        max(case when not is_after then segment_id end) as from_segment_id,
+        max(case when not is_after then segment_name end) as from_segment_name,
+        max(case when is_after then segment_id end) as to_segment_id,
+        max(case when is_after then segment_name end) as to_segment_name
 
-    from before_members
-    full outer join after_members
-        on
-            before_members.run_id = after_members.run_id
-            and before_members.customer_id = after_members.customer_id
+    from pair_members
+    group by run_id, customer_id
 
 ),
 

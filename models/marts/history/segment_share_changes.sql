@@ -13,69 +13,55 @@ memberships as (
 
 ),
 
-runs as (
+-- one pass over the two runs' memberships, into customers per run and segment (a per-customer
+-- CTE read twice would be held in memory; docs/lean-build.md)
+segment_counts as (
 
-    select distinct
-        run_id,
-        run_at,
-        run_sequence
+    select
+        is_latest_run,
+        segment_id,
+        segment_name,
+        count(*) as n_customers
 
     from memberships
+    group by is_latest_run, segment_id, segment_name
 
 ),
 
-latest_run as (
+latest_pair as (
 
-    select max(run_sequence) as run_sequence
-    from runs
+    select
+        run_id,
+        run_at,
+        previous_run_id,
+        previous_run_at
 
-),
-
-current_run as (
-
-    select runs.*
-
-    from runs
-    inner join latest_run
-        on runs.run_sequence = latest_run.run_sequence
-
-),
-
-previous_run as (
-
-    select runs.*
-
-    from runs
-    inner join latest_run
-        on runs.run_sequence = latest_run.run_sequence - 1
+    from {{ ref('ml_fit_run_sequence') }}
+    where is_latest_run
 
 ),
 
 current_counts as (
 
     select
-        memberships.segment_id,
-        memberships.segment_name,
-        count(*) as n_customers
+        segment_id,
+        segment_name,
+        n_customers
 
-    from memberships
-    inner join current_run
-        on memberships.run_sequence = current_run.run_sequence
-    group by memberships.segment_id, memberships.segment_name
+    from segment_counts
+    where is_latest_run
 
 ),
 
 previous_counts as (
 
     select
-        memberships.segment_id,
-        memberships.segment_name,
-        count(*) as n_customers
+        segment_id,
+        segment_name,
+        n_customers
 
-    from memberships
-    inner join previous_run
-        on memberships.run_sequence = previous_run.run_sequence
-    group by memberships.segment_id, memberships.segment_name
+    from segment_counts
+    where not is_latest_run
 
 ),
 
@@ -124,26 +110,25 @@ shares as (
 final as (
 
     select
-        current_run.run_id,
-        current_run.run_at,
-        previous_run.run_id as previous_run_id,
-        previous_run.run_at as previous_run_at,
+        latest_pair.run_id,
+        latest_pair.run_at,
+        latest_pair.previous_run_id,
+        latest_pair.previous_run_at,
         shares.segment_id,
         shares.segment_name,
         case
-            when previous_run.run_id is not null then coalesce(shares.previous_n_customers, 0)
+            when latest_pair.previous_run_id is not null
+                then coalesce(shares.previous_n_customers, 0)
         end as previous_n_customers,
         coalesce(shares.current_n_customers, 0) as current_n_customers,
         shares.previous_share,
         shares.current_share,
         (shares.current_share - shares.previous_share) * 100 as share_change_pp,
-        shares.is_new_segment and previous_run.run_id is not null as is_new_segment,
+        shares.is_new_segment and latest_pair.previous_run_id is not null as is_new_segment,
         shares.is_retired_segment
 
     from shares
-    cross join current_run
-    left join previous_run
-        on 1 = 1
+    cross join latest_pair
 
 )
 
