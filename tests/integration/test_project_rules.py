@@ -96,8 +96,6 @@ ROW_CTES_READ_TWICE = {
     ("quarantine", "checked_rows"): "only the input rows with a finding (where n_issues > 0)",
     ("ledger_reconciliation", "classified"): "not yet bounded: ledger lines, counted and joined",
     ("ledger_reconciliation", "customers"): "not yet bounded: ledger customers, counted and joined",
-    ("model_comparison", "comparison_scores"): "not yet bounded: a fit run with a champion",
-    ("model_comparison_segments", "comparison_scores"): "not yet bounded: as above",
 }
 
 

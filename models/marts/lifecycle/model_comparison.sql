@@ -7,27 +7,40 @@
 
 with
 
-comparison_scores as (
-
-    select * from {{ ref('ml_model_comparison_scores') }}
-
-),
-
 lifecycle_run as (
 
     select * from {{ ref('ml_lifecycle_run') }}
 
 ),
 
+-- one pass over the customers: per (champion, challenger) pair of segments, its customers,
+-- their exact inertia sums and changed customers; the totals and the contingency table are
+-- read from these few rows (a per-customer CTE read more than once would be held in memory;
+-- docs/lean-build.md). The silhouette sample is a second pass of its own.
+cells as (
+
+    select
+        champion_segment_id,
+        challenger_segment_id,
+        count(*) as n_customers,
+        {{ exact_decimal_sum("champion_squared_distance") }} as champion_inertia,
+        {{ exact_decimal_sum("challenger_squared_distance") }} as challenger_inertia,
+        sum(case when is_changed then 1 else 0 end) as n_changed_customers
+
+    from {{ ref('ml_model_comparison_scores') }}
+    group by champion_segment_id, challenger_segment_id
+
+),
+
 customer_totals as (
 
     select
-        count(*) as n_customers,
-        {{ exact_sum("champion_squared_distance") }} as champion_inertia,
-        {{ exact_sum("challenger_squared_distance") }} as challenger_inertia,
-        sum(case when is_changed then 1 else 0 end) as n_changed_customers
+        cast(coalesce(sum(n_customers), 0) as bigint) as n_customers,
+        cast(sum(champion_inertia) as double) as champion_inertia,
+        cast(sum(challenger_inertia) as double) as challenger_inertia,
+        sum(n_changed_customers) as n_changed_customers
 
-    from comparison_scores
+    from cells
 
 ),
 
@@ -36,10 +49,9 @@ contingency as (
     select
         champion_segment_id,
         challenger_segment_id,
-        cast(count(*) as double) as n_customers
+        cast(n_customers as double) as n_customers
 
-    from comparison_scores
-    group by champion_segment_id, challenger_segment_id
+    from cells
 
 ),
 
@@ -47,9 +59,9 @@ champion_sizes as (
 
     select
         champion_segment_id,
-        cast(count(*) as double) as n_customers
+        cast(sum(n_customers) as double) as n_customers
 
-    from comparison_scores
+    from cells
     group by champion_segment_id
 
 ),
@@ -58,9 +70,9 @@ challenger_sizes as (
 
     select
         challenger_segment_id,
-        cast(count(*) as double) as n_customers
+        cast(sum(n_customers) as double) as n_customers
 
-    from comparison_scores
+    from cells
     group by challenger_segment_id
 
 ),
@@ -82,8 +94,8 @@ pair_counts as (
             from challenger_sizes
         ) as pairs_together_for_challenger,
         (
-            select cast(count(*) as double) * (count(*) - 1) / 2
-            from comparison_scores
+            select cast(n_customers as double) * (n_customers - 1) / 2
+            from customer_totals
         ) as n_pairs
 
 ),
@@ -124,7 +136,7 @@ sampled_customers as (
         challenger_segment_id,
         sample_key
 
-    from comparison_scores
+    from {{ ref('ml_model_comparison_scores') }}
     order by sample_key, customer_id
     limit {{ sample_size }}
 

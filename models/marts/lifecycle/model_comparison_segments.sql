@@ -5,9 +5,18 @@
 
 with
 
-comparison_scores as (
+-- one pass over the customers: how many customers each (champion, challenger) pair of
+-- segments holds; every count below is read from these few rows (a per-customer CTE read
+-- more than once would be held in memory; docs/lean-build.md)
+cell_counts as (
 
-    select * from {{ ref('ml_model_comparison_scores') }}
+    select
+        champion_segment_id,
+        challenger_segment_id,
+        count(*) as n_customers
+
+    from {{ ref('ml_model_comparison_scores') }}
+    group by champion_segment_id, challenger_segment_id
 
 ),
 
@@ -128,9 +137,9 @@ matches as (
 
 totals as (
 
-    select cast(count(*) as double) as n_customers
+    select cast(sum(n_customers) as double) as n_customers
 
-    from comparison_scores
+    from cell_counts
 
 ),
 
@@ -138,9 +147,9 @@ champion_counts as (
 
     select
         champion_segment_id,
-        count(*) as n_customers
+        cast(sum(n_customers) as bigint) as n_customers
 
-    from comparison_scores
+    from cell_counts
     group by champion_segment_id
 
 ),
@@ -149,22 +158,10 @@ challenger_counts as (
 
     select
         challenger_segment_id,
-        count(*) as n_customers
+        cast(sum(n_customers) as bigint) as n_customers
 
-    from comparison_scores
+    from cell_counts
     group by challenger_segment_id
-
-),
-
-cell_counts as (
-
-    select
-        champion_segment_id,
-        challenger_segment_id,
-        count(*) as n_customers
-
-    from comparison_scores
-    group by champion_segment_id, challenger_segment_id
 
 ),
 
