@@ -94,8 +94,6 @@ BOUNDED_SAMPLES = {
 #: Per-row CTEs read more than once, and why.
 ROW_CTES_READ_TWICE = {
     ("quarantine", "checked_rows"): "only the input rows with a finding (where n_issues > 0)",
-    ("ledger_reconciliation", "classified"): "not yet bounded: ledger lines, counted and joined",
-    ("ledger_reconciliation", "customers"): "not yet bounded: ledger customers, counted and joined",
 }
 
 

@@ -42,40 +42,68 @@ classified as (
 
 ),
 
-line_counts as (
+-- one pass over the lines, per customer (a per-line or per-customer CTE read more than once
+-- would be held in memory; docs/lean-build.md)
+customer_lines as (
 
     select
+        customer_id,
         count(*) as lines_read,
         sum(case when line_status = 'used' then 1 else 0 end) as lines_used,
         sum(case when line_status = 'quarantined' then 1 else 0 end) as lines_quarantined,
         sum(case when line_status = 'before_window' then 1 else 0 end) as lines_before_window,
-        sum(case when line_status = 'after_as_of' then 1 else 0 end) as lines_after_as_of,
-        count(distinct case when line_status <> 'quarantined' then customer_id end)
-            as customers_in_file,
-        count(distinct case when line_status = 'used' then customer_id end)
-            as customers_active_in_window
+        sum(case when line_status = 'after_as_of' then 1 else 0 end) as lines_after_as_of
 
     from classified
+    group by customer_id
 
 ),
 
-customers_not_segmented as (
-
-    select count(distinct classified.customer_id) as customers_only_after_as_of
-    from classified
-    left join customers
-        on classified.customer_id = customers.customer_id
-    where classified.line_status = 'after_as_of' and customers.customer_id is null
-
-),
-
-customer_counts as (
+-- every customer of the file or of the segmented customers, once
+customer_status as (
 
     select
-        count(*) as customers_segmented,
-        sum(case when is_active_in_window then 0 else 1 end) as customers_inactive
+        customer_lines.customer_id as line_customer_id,
+        customers.customer_id as segmented_customer_id,
+        customers.is_active_in_window,
+        coalesce(customer_lines.lines_read, 0) as lines_read,
+        coalesce(customer_lines.lines_used, 0) as lines_used,
+        coalesce(customer_lines.lines_quarantined, 0) as lines_quarantined,
+        coalesce(customer_lines.lines_before_window, 0) as lines_before_window,
+        coalesce(customer_lines.lines_after_as_of, 0) as lines_after_as_of
 
-    from customers
+    from customer_lines
+    full outer join customers
+        on customer_lines.customer_id = customers.customer_id
+
+),
+
+counts as (
+
+    select
+        sum(lines_read) as lines_read,
+        sum(lines_used) as lines_used,
+        sum(lines_quarantined) as lines_quarantined,
+        sum(lines_before_window) as lines_before_window,
+        sum(lines_after_as_of) as lines_after_as_of,
+        count(case when lines_read > lines_quarantined then line_customer_id end)
+            as customers_in_file,
+        count(case when lines_used > 0 then line_customer_id end) as customers_active_in_window,
+        count(
+            case
+                when segmented_customer_id is null and lines_after_as_of > 0
+                    then line_customer_id
+            end
+        ) as customers_only_after_as_of,
+        count(segmented_customer_id) as customers_segmented,
+        sum(
+            case
+                when segmented_customer_id is not null and not is_active_in_window then 1
+                else 0
+            end
+        ) as customers_inactive
+
+    from customer_status
 
 ),
 
@@ -85,22 +113,19 @@ final as (
         ledger_window.as_of_date,
         ledger_window.window_start_date,
         ledger_window.as_of_rule,
-        cast(line_counts.lines_read as bigint) as lines_read,
-        cast(line_counts.lines_used as bigint) as lines_used,
-        cast(line_counts.lines_quarantined as bigint) as lines_quarantined,
-        cast(line_counts.lines_before_window as bigint) as lines_before_window,
-        cast(line_counts.lines_after_as_of as bigint) as lines_after_as_of,
-        cast(line_counts.customers_in_file as bigint) as customers_in_file,
-        cast(line_counts.customers_active_in_window as bigint) as customers_active_in_window,
-        cast(customer_counts.customers_inactive as bigint) as customers_inactive,
-        cast(customers_not_segmented.customers_only_after_as_of as bigint)
-            as customers_only_after_as_of,
-        cast(customer_counts.customers_segmented as bigint) as customers_segmented
+        cast(coalesce(counts.lines_read, 0) as bigint) as lines_read,
+        cast(counts.lines_used as bigint) as lines_used,
+        cast(counts.lines_quarantined as bigint) as lines_quarantined,
+        cast(counts.lines_before_window as bigint) as lines_before_window,
+        cast(counts.lines_after_as_of as bigint) as lines_after_as_of,
+        cast(counts.customers_in_file as bigint) as customers_in_file,
+        cast(counts.customers_active_in_window as bigint) as customers_active_in_window,
+        cast(counts.customers_inactive as bigint) as customers_inactive,
+        cast(counts.customers_only_after_as_of as bigint) as customers_only_after_as_of,
+        cast(counts.customers_segmented as bigint) as customers_segmented
 
     from ledger_window
-    cross join line_counts
-    cross join customers_not_segmented
-    cross join customer_counts
+    cross join counts
 
 )
 
