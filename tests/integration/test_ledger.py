@@ -335,6 +335,11 @@ def pandas_retail_reference(path: Path) -> tuple[pd.DataFrame, dict]:
         "lines_used": len(window),
         "lines_before_window": len(history) - len(window),
         "as_of": as_of,
+        "customers_in_file": lines["customer_id"].nunique(),
+        "customers_active_in_window": window["customer_id"].nunique(),
+        "customers_only_after_as_of": len(
+            set(lines.loc[lines["ts"] >= as_of, "customer_id"]) - set(history["customer_id"])
+        ),
     }
     signed = np.select(
         [window["kind"].isin(["oneoff", "installment"]), window["kind"] == "refund"],
@@ -396,6 +401,9 @@ def test_retail_lines_and_customers_reconcile(retail_build, retail_file):
     assert pd.Timestamp(rec["as_of_date"]) == counts["as_of"]  # the day after the last line
     assert rec["customers_segmented"] == len(reference) == N_RETAIL
     assert rec["customers_inactive"] == (~reference["is_active_in_window"]).sum() > 0
+    for column in ["customers_in_file", "customers_active_in_window", "customers_only_after_as_of"]:
+        assert rec[column] == counts[column], column
+    assert rec["customers_in_file"] == N_RETAIL > rec["customers_active_in_window"]
     assert len(retail_build.table("customer_segments")) == N_RETAIL
     assert "ledger window [" in retail_build.output
     assert "balance, credit_limit are NULL for everyone" in retail_build.output
