@@ -17,10 +17,7 @@ paired as (
 
     select
         customer_id,
-        max(case when not is_latest_run then segment_id end) as from_segment_id,
-        max(case when not is_latest_run then segment_name end) as from_segment_name,
-        max(case when is_latest_run then segment_id end) as to_segment_id,
-        max(case when is_latest_run then segment_name end) as to_segment_name
+        {{ segment_pair_columns("is_latest_run") }}
 
     from memberships
     group by customer_id
@@ -29,14 +26,7 @@ paired as (
 
 latest_pair as (
 
-    select
-        run_id,
-        run_at,
-        previous_run_id,
-        previous_run_at
-
-    from {{ ref('ml_fit_run_sequence') }}
-    where is_latest_run
+    {{ latest_run_pair() }}
 
 ),
 

@@ -65,10 +65,7 @@ paired as (
     select
         run_id,
         customer_id,
-        max(case when not is_after then segment_id end) as from_segment_id,
-        max(case when not is_after then segment_name end) as from_segment_name,
-        max(case when is_after then segment_id end) as to_segment_id,
-        max(case when is_after then segment_name end) as to_segment_name
+        {{ segment_pair_columns("is_after") }}
 
     from pair_members
     group by run_id, customer_id

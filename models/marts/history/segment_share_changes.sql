@@ -30,14 +30,7 @@ segment_counts as (
 
 latest_pair as (
 
-    select
-        run_id,
-        run_at,
-        previous_run_id,
-        previous_run_at
-
-    from {{ ref('ml_fit_run_sequence') }}
-    where is_latest_run
+    {{ latest_run_pair() }}
 
 ),
 

@@ -8,7 +8,7 @@
 -- holds every value of the group in memory (100M customers did not fit DuckDB's 1 GB
 -- default), while a window sort spills to disk. One pass: each customer's rank within the
 -- segment, then only the two customers around the quantile's position and the farthest one
--- are kept (docs/lean-build.md, "Bounded memory for exact statistics").
+-- are kept (docs/lean-build.md, "Bounded memory").
 {%- set contamination = setting("diagnostics", "outlier_contamination") | float %}
 {%- if not (0 <= contamination < 1) %}
     {{ exceptions.raise_compiler_error(
