@@ -10,15 +10,6 @@
         ~ ": put it on a column or give `columns`") }}
 {%- endif %}
 
-select
-    {{ key | join(", ") }},
-    count(*) as n_rows
-from {{ model }}
-group by {{ key | join(", ") }}
-having
-    count(*) > 1
-    {%- for column in key %}
-    or {{ column }} is null
-    {%- endfor %}
+{{ repeated_keys(model, key, with_nulls=true) }}
 
 {% endtest %}
