@@ -36,6 +36,7 @@ run_sequence as (
 runs_to_write as (
 
     select
+        run_sequence,
         run_id,
         run_at,
         previous_run_id,
@@ -55,11 +56,13 @@ runs_to_write as (
 ),
 
 -- one read of the memberships: each row of a run to write (current) or of the run before it
--- (previous); a per-customer CTE read twice would be held in memory (docs/lean-build.md)
+-- (previous); a per-customer CTE read twice would be held in memory (docs/lean-build.md).
+-- Grouped by the run's number, not its id: a group by over 100M long string keys (run id and
+-- customer id) ran out of DuckDB's 1 GB.
 pair_members as (
 
     select
-        runs_to_write.run_id,
+        runs_to_write.run_sequence,
         memberships.run_id = runs_to_write.run_id as is_current,
         memberships.customer_id,
         memberships.segment_id,
@@ -76,7 +79,7 @@ pair_members as (
 paired as (
 
     select
-        run_id,
+        run_sequence,
         segment_id,
         customer_id,
         coalesce(
@@ -90,7 +93,7 @@ paired as (
         end as audience_change
 
     from pair_members
-    group by run_id, segment_id, customer_id
+    group by run_sequence, segment_id, customer_id
 
 ),
 
@@ -109,7 +112,7 @@ final as (
 
     from paired
     inner join runs_to_write
-        on paired.run_id = runs_to_write.run_id
+        on paired.run_sequence = runs_to_write.run_sequence
 
 )
 

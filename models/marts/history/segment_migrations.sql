@@ -21,6 +21,7 @@ run_sequence as (
 run_pairs as (
 
     select
+        run_sequence,
         previous_run_id,
         previous_run_at,
         run_id,
@@ -42,11 +43,12 @@ run_pairs as (
 ),
 
 -- one read of the memberships: each row of a pair's later run (after) or earlier run (before);
--- a per-customer CTE read twice would be held in memory (docs/lean-build.md)
+-- a per-customer CTE read twice would be held in memory (docs/lean-build.md). Grouped by the
+-- run's number, not its id: a group by over 100M long string keys ran out of DuckDB's 1 GB.
 pair_members as (
 
     select
-        run_pairs.run_id,
+        run_pairs.run_sequence,
         memberships.run_id = run_pairs.run_id as is_after,
         memberships.customer_id,
         memberships.segment_id,
@@ -63,19 +65,19 @@ pair_members as (
 paired as (
 
     select
-        run_id,
+        run_sequence,
         customer_id,
         {{ segment_pair_columns("is_after") }}
 
     from pair_members
-    group by run_id, customer_id
+    group by run_sequence, customer_id
 
 ),
 
 counted as (
 
     select
-        run_id,
+        run_sequence,
         from_segment_id,
         from_segment_name,
         to_segment_id,
@@ -102,16 +104,16 @@ final as (
             as transition_type,
         counted.n_customers,
         cast(counted.n_customers as double) / sum(counted.n_customers) over (
-            partition by counted.run_id, counted.from_segment_id
+            partition by counted.run_sequence, counted.from_segment_id
         ) as share_of_from_segment,
         cast(counted.n_customers as double) / sum(counted.n_customers) over (
-            partition by counted.run_id
+            partition by counted.run_sequence
         ) as share_of_customers,
         {{ segmentation_written_at() }} as written_at
 
     from counted
     inner join run_pairs
-        on counted.run_id = run_pairs.run_id
+        on counted.run_sequence = run_pairs.run_sequence
 
 )
 
