@@ -25,8 +25,10 @@ ROWS = pd.DataFrame(
 def render(key_hash: str, **arguments) -> str:
     """The SQL of repeated_keys on the table `memberships`, with `key_hash` as the hash (a
     format string over the comma-joined key columns)."""
-    module = jinja2.Environment().from_string(MACRO.read_text()).make_module(
-        {"key_hash": lambda columns: key_hash.format(", ".join(columns))}
+    module = (
+        jinja2.Environment()
+        .from_string(MACRO.read_text())
+        .make_module({"key_hash": lambda columns: key_hash.format(", ".join(columns))})
     )
     return str(module.repeated_keys(model="memberships", **arguments))
 
