@@ -5,6 +5,9 @@
     100M rows, while a hash groups in a fraction of that. A hash collision adds a few rows to
     the exact step, never a wrong answer. -#}
 {% macro repeated_keys(model, key, with_nulls=false) %}
+{%- set or_null_key -%}
+    {%- if with_nulls %}{% for column in key %} or {{ column }} is null{% endfor %}{% endif -%}
+{%- endset %}
 with
 
 repeated_hashes as (
@@ -20,19 +23,7 @@ select
     {{ key | join(", ") }},
     count(*) as n_rows
 from {{ model }}
-where
-    {{ key_hash(key) }} in (select key_hash from repeated_hashes)
-    {%- if with_nulls %}
-    {%- for column in key %}
-    or {{ column }} is null
-    {%- endfor %}
-    {%- endif %}
+where {{ key_hash(key) }} in (select key_hash from repeated_hashes){{ or_null_key }}
 group by {{ key | join(", ") }}
-having
-    count(*) > 1
-    {%- if with_nulls %}
-    {%- for column in key %}
-    or {{ column }} is null
-    {%- endfor %}
-    {%- endif %}
+having count(*) > 1{{ or_null_key }}
 {% endmacro %}

@@ -39,34 +39,40 @@ ranked as (
         count(*) over (partition by segment_id) as n_customers,
         {{ exact_decimal_sum("distance_to_centroid") }} over (
             partition by segment_id
-        ) as distance_sum,
-        -- the quantile's position among the n sorted distances, counted from 0
-        (count(*) over (partition by segment_id) - 1)
-        * cast({{ 1 - contamination }} as double) as quantile_position
+        ) as distance_sum
 
     from scores
 
 ),
 
--- the customers at ranks floor(position) + 1 and the next one (interpolated between), and the
--- farthest customer (rank n)
-around_quantile as (
+-- the quantile's position among the n sorted distances, counted from 0
+positioned as (
 
     select
-        segment_id,
-        n_customers,
-        distance_sum,
-        quantile_position,
-        distance_rank,
-        distance_to_centroid,
-        distance_rank = floor(quantile_position) + 1 as is_below,
-        distance_rank = least(floor(quantile_position) + 2, n_customers) as is_above
+        *,
+        (n_customers - 1) * cast({{ 1 - contamination }} as double) as quantile_position
 
     from ranked
-    where
-        distance_rank = floor(quantile_position) + 1
-        or distance_rank = least(floor(quantile_position) + 2, n_customers)
-        or distance_rank = n_customers
+
+),
+
+-- the ranks of the two customers the position lies between
+bracketing_ranks as (
+
+    select
+        *,
+        floor(quantile_position) + 1 as below_rank,
+        least(floor(quantile_position) + 2, n_customers) as above_rank
+
+    from positioned
+
+),
+
+-- the two customers around the quantile and the farthest customer (rank n)
+around_quantile as (
+
+    select * from bracketing_ranks
+    where distance_rank in (below_rank, above_rank, n_customers)
 
 ),
 
@@ -77,8 +83,8 @@ bracketed as (
         max(n_customers) as n_customers,
         max(distance_sum) as distance_sum,
         max(quantile_position) as quantile_position,
-        max(case when is_below then distance_to_centroid end) as distance_below,
-        max(case when is_above then distance_to_centroid end) as distance_above,
+        max(case when distance_rank = below_rank then distance_to_centroid end) as distance_below,
+        max(case when distance_rank = above_rank then distance_to_centroid end) as distance_above,
         max(distance_to_centroid) as max_distance_to_centroid
 
     from around_quantile
