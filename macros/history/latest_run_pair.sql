@@ -1,6 +1,7 @@
 {#- One row: the latest fit run and the run before it (NULL on the first run). -#}
 {% macro latest_run_pair() -%}
     select
+        run_sequence,
         run_id,
         run_at,
         previous_run_id,

@@ -4,29 +4,27 @@
 
 with
 
--- only the latest run and the one before it are read, whatever the length of the history
-memberships as (
+latest_pair as (
 
-    {{ latest_pair_memberships() }}
+    {{ latest_run_pair() }}
 
 ),
 
--- one pass over the two runs' memberships (a per-customer CTE read twice would be held in
--- memory; docs/lean-build.md): each customer's segment at each run
+-- one read of the two runs' memberships, paired per customer
+memberships as (
+
+    {{ run_pair_memberships("latest_pair") }}
+
+),
+
 paired as (
 
     select
         customer_id,
-        {{ segment_pair_columns("is_latest_run") }}
+        {{ segment_pair_columns("is_later_run") }}
 
     from memberships
     group by customer_id
-
-),
-
-latest_pair as (
-
-    {{ latest_run_pair() }}
 
 ),
 

@@ -7,12 +7,6 @@
 
 with
 
-memberships as (
-
-    select * from {{ ref('customer_segment_memberships') }}
-
-),
-
 run_sequence as (
 
     select * from {{ ref('ml_fit_run_sequence') }}
@@ -55,24 +49,12 @@ runs_to_write as (
 
 ),
 
--- one read of the memberships: each row of a run to write (current) or of the run before it
--- (previous); a per-customer CTE read twice would be held in memory (docs/lean-build.md).
+-- one read of the memberships of each run to write and the run before it.
 -- Grouped by the run's number, not its id: a group by over 100M long string keys (run id and
 -- customer id) ran out of DuckDB's 1 GB.
 pair_members as (
 
-    select
-        runs_to_write.run_sequence,
-        memberships.run_id = runs_to_write.run_id as is_current,
-        memberships.customer_id,
-        memberships.segment_id,
-        memberships.segment_name
-
-    from runs_to_write
-    inner join memberships
-        on
-            runs_to_write.run_id = memberships.run_id
-            or runs_to_write.previous_run_id = memberships.run_id
+    {{ run_pair_memberships("runs_to_write") }}
 
 ),
 
@@ -83,12 +65,13 @@ paired as (
         segment_id,
         customer_id,
         coalesce(
-            max(case when is_current then segment_name end),
-            max(case when not is_current then segment_name end)
+            max(case when is_later_run then segment_name end),
+            max(case when not is_later_run then segment_name end)
         ) as segment_name,
+        -- no row at the previous run: entered; no row at the later run: exited
         case
-            when max(case when is_current then 0 else 1 end) = 0 then 'entered'
-            when max(case when is_current then 1 else 0 end) = 0 then 'exited'
+            when max(case when not is_later_run then 1 else 0 end) = 0 then 'entered'
+            when max(case when is_later_run then 1 else 0 end) = 0 then 'exited'
             else 'stayed'
         end as audience_change
 

@@ -6,12 +6,6 @@
 
 with
 
-memberships as (
-
-    select * from {{ ref('customer_segment_memberships') }}
-
-),
-
 run_sequence as (
 
     select * from {{ ref('ml_fit_run_sequence') }}
@@ -42,23 +36,11 @@ run_pairs as (
 
 ),
 
--- one read of the memberships: each row of a pair's later run (after) or earlier run (before);
--- a per-customer CTE read twice would be held in memory (docs/lean-build.md). Grouped by the
--- run's number, not its id: a group by over 100M long string keys ran out of DuckDB's 1 GB.
+-- one read of the memberships of both runs of each pair. Grouped by the run's number, not its
+-- id: a group by over 100M long string keys ran out of DuckDB's 1 GB.
 pair_members as (
 
-    select
-        run_pairs.run_sequence,
-        memberships.run_id = run_pairs.run_id as is_after,
-        memberships.customer_id,
-        memberships.segment_id,
-        memberships.segment_name
-
-    from run_pairs
-    inner join memberships
-        on
-            run_pairs.run_id = memberships.run_id
-            or run_pairs.previous_run_id = memberships.run_id
+    {{ run_pair_memberships("run_pairs") }}
 
 ),
 
@@ -67,7 +49,7 @@ paired as (
     select
         run_sequence,
         customer_id,
-        {{ segment_pair_columns("is_after") }}
+        {{ segment_pair_columns("is_later_run") }}
 
     from pair_members
     group by run_sequence, customer_id

@@ -6,31 +6,30 @@
 
 with
 
--- only the latest run and the one before it are read, whatever the length of the history
-memberships as (
+latest_pair as (
 
-    {{ latest_pair_memberships() }}
+    {{ latest_run_pair() }}
 
 ),
 
--- one pass over the two runs' memberships, into customers per run and segment (a per-customer
--- CTE read twice would be held in memory; docs/lean-build.md)
+-- only the latest run and the one before it are read, whatever the length of the history
+memberships as (
+
+    {{ run_pair_memberships("latest_pair") }}
+
+),
+
+-- one pass over the two runs' memberships, into customers per run and segment
 segment_counts as (
 
     select
-        is_latest_run,
+        is_later_run,
         segment_id,
         segment_name,
         count(*) as n_customers
 
     from memberships
-    group by is_latest_run, segment_id, segment_name
-
-),
-
-latest_pair as (
-
-    {{ latest_run_pair() }}
+    group by is_later_run, segment_id, segment_name
 
 ),
 
@@ -42,7 +41,7 @@ current_counts as (
         n_customers
 
     from segment_counts
-    where is_latest_run
+    where is_later_run
 
 ),
 
@@ -54,7 +53,7 @@ previous_counts as (
         n_customers
 
     from segment_counts
-    where not is_latest_run
+    where not is_later_run
 
 ),
 
