@@ -32,9 +32,111 @@ fit_run as (
 
 ),
 
-feature_values as (
+-- The deciles are exact (linear interpolation, the same bits as numpy.quantile; DuckDB's
+-- quantile_cont can differ in the last bit) but taken from ranks, not with quantile
+-- aggregates: nine quantile aggregates
+-- per feature hold the fit sample's values nine times in memory (a 400,000-customer fit
+-- sample ran out of DuckDB's 1 GB default), while a window sort spills to disk. Each pass
+-- reads int_fit_sample_feature_values itself (a per-customer CTE read twice is held in
+-- memory; docs/lean-build.md, "Bounded memory").
+feature_sizes as (
 
-    select * from {{ ref('int_fit_sample_feature_values') }}
+    select
+        feature_name,
+        count(*) as n_training_customers
+
+    from {{ ref('int_fit_sample_feature_values') }}
+    group by feature_name
+
+),
+
+-- per feature and decile: the 0-based position of the quantile among the sorted values and
+-- the ranks of the two values it lies between
+decile_positions as (
+
+    {% for q in range(1, 10) -%}
+        select
+            feature_name,
+            n_training_customers,
+            {{ q }} as decile,
+            (n_training_customers - 1) * cast({{ q / 10 }} as double) as quantile_position
+        from feature_sizes
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+bracketing_ranks as (
+
+    select
+        *,
+        floor(quantile_position) + 1 as below_rank,
+        least(floor(quantile_position) + 2, n_training_customers) as above_rank
+
+    from decile_positions
+
+),
+
+ranked_values as (
+
+    select
+        feature_name,
+        feature_value,
+        row_number() over (partition by feature_name order by feature_value) as value_rank
+
+    from {{ ref('int_fit_sample_feature_values') }}
+
+),
+
+-- the ranks some decile needs (at most 18 per feature) and the values at those ranks
+needed_ranks as (
+
+    select
+        feature_name,
+        below_rank as value_rank
+    from bracketing_ranks
+    union
+    select
+        feature_name,
+        above_rank as value_rank
+    from bracketing_ranks
+
+),
+
+needed_values as (
+
+    select
+        ranked_values.feature_name,
+        ranked_values.value_rank,
+        ranked_values.feature_value
+
+    from ranked_values
+    inner join needed_ranks
+        on
+            ranked_values.feature_name = needed_ranks.feature_name
+            and ranked_values.value_rank = needed_ranks.value_rank
+
+),
+
+decile_edges as (
+
+    select
+        bracketing_ranks.feature_name,
+        bracketing_ranks.decile,
+        bracketing_ranks.n_training_customers,
+        below.feature_value
+        + (bracketing_ranks.quantile_position - floor(bracketing_ranks.quantile_position))
+        * (above.feature_value - below.feature_value) as edge_value
+
+    from bracketing_ranks
+    inner join needed_values as below
+        on
+            bracketing_ranks.feature_name = below.feature_name
+            and bracketing_ranks.below_rank = below.value_rank
+    inner join needed_values as above
+        on
+            bracketing_ranks.feature_name = above.feature_name
+            and bracketing_ranks.above_rank = above.value_rank
 
 ),
 
@@ -42,22 +144,20 @@ deciles as (
 
     select
         feature_name,
-        {% for q in range(1, 10) -%}
-            {{ quantile("feature_value", q / 10) }} as edge_{{ q }},
-        {% endfor %}
-        count(*) as n_training_customers
+        max(n_training_customers) as n_training_customers
 
-    from feature_values
+    from decile_edges
     group by feature_name
 
 ),
 
 edges as (
 
-    {% for q in range(1, 10) -%}
-        select feature_name, edge_{{ q }} as edge_value from deciles
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    select
+        feature_name,
+        edge_value
+
+    from decile_edges
 
 ),
 
@@ -124,7 +224,7 @@ binned as (
         count(feature_values.feature_value) as n_customers
 
     from bins
-    left join feature_values
+    left join {{ ref('int_fit_sample_feature_values') }} as feature_values
         on
             bins.feature_name = feature_values.feature_name
             and (bins.lower_edge is null or bins.lower_edge < feature_values.feature_value)
