@@ -86,8 +86,6 @@ NO_GRAIN_TEST = {
 ROW_KEYS = {"customer_id", "source_row_number"}
 #: Models with customer rows that are bounded samples, and their bound.
 BOUNDED_SAMPLES = {
-    "int_customers_fit_sample": "at most kmeans.fit_sample_size customers",
-    "int_fit_sample_feature_values": "the fit sample, one row per customer and feature",
     "ml_customer_silhouettes": "the seeded silhouette sample",
     "ml_surrogate_tree_training": "the fit sample with its segments",
 }

@@ -28,16 +28,30 @@ fit_customers as (
 
 ),
 
-feature_values as (
+model_features as (
 
     {% for feature in features -%}
-        select
-            customer_id,
-            '{{ feature }}' as feature_name,
-            cast({{ feature }} as double) as feature_value
-        from fit_customers
+        select '{{ feature }}' as feature_name
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
+
+),
+
+-- one read of the fit customers, crossed with the feature list (a union of one select per
+-- feature reads a per-customer CTE once per feature, held in memory: docs/lean-build.md)
+feature_values as (
+
+    select
+        fit_customers.customer_id,
+        model_features.feature_name,
+        case model_features.feature_name
+            {% for feature in features -%}
+                when '{{ feature }}' then cast(fit_customers.{{ feature }} as double)
+            {% endfor -%}
+        end as feature_value
+
+    from fit_customers
+    cross join model_features
 
 ),
 

@@ -43,12 +43,6 @@ baselines as (
 
 ),
 
-current_values as (
-
-    select * from {{ ref('int_fit_sample_feature_values') }}
-
-),
-
 model_features as (
 
     {% for feature in features -%}
@@ -113,7 +107,7 @@ current_totals as (
         feature_name,
         count(*) as n_current_customers
 
-    from current_values
+    from {{ ref('int_fit_sample_feature_values') }}
     group by feature_name
 
 ),
@@ -126,7 +120,7 @@ current_binned as (
         count(current_values.feature_value) as n_customers
 
     from baseline_bins
-    left join current_values
+    left join {{ ref('int_fit_sample_feature_values') }} as current_values
         on
             baseline_bins.feature_name = current_values.feature_name
             and (

@@ -118,25 +118,49 @@ needed_values as (
 
 ),
 
-decile_edges as (
+-- each decile's two bracketing values, side by side (one read of needed_values)
+bracketed as (
 
     select
         bracketing_ranks.feature_name,
         bracketing_ranks.decile,
-        bracketing_ranks.n_training_customers,
-        below.feature_value
-        + (bracketing_ranks.quantile_position - floor(bracketing_ranks.quantile_position))
-        * (above.feature_value - below.feature_value) as edge_value
+        max(bracketing_ranks.n_training_customers) as n_training_customers,
+        max(bracketing_ranks.quantile_position) as quantile_position,
+        max(
+            case
+                when needed_values.value_rank = bracketing_ranks.below_rank
+                    then needed_values.feature_value
+            end
+        ) as value_below,
+        max(
+            case
+                when needed_values.value_rank = bracketing_ranks.above_rank
+                    then needed_values.feature_value
+            end
+        ) as value_above
 
     from bracketing_ranks
-    inner join needed_values as below
+    inner join needed_values
         on
-            bracketing_ranks.feature_name = below.feature_name
-            and bracketing_ranks.below_rank = below.value_rank
-    inner join needed_values as above
-        on
-            bracketing_ranks.feature_name = above.feature_name
-            and bracketing_ranks.above_rank = above.value_rank
+            bracketing_ranks.feature_name = needed_values.feature_name
+            and needed_values.value_rank in (
+                bracketing_ranks.below_rank, bracketing_ranks.above_rank
+            )
+    group by bracketing_ranks.feature_name, bracketing_ranks.decile
+
+),
+
+decile_edges as (
+
+    select
+        feature_name,
+        decile,
+        n_training_customers,
+        value_below
+        + (quantile_position - floor(quantile_position))
+        * (value_above - value_below) as edge_value
+
+    from bracketed
 
 ),
 
