@@ -222,6 +222,8 @@
     `relation` under model_run_id; on a score run nothing is added. -#}
 {% macro model_parameter_store(relation) %}
     {%- set decision = lifecycle_decision() %}
+-- depends_on: {{ ref('ml_model_registry') }} (compiled after the registry is written:
+-- lifecycle_decision() reads it, and on Spark a read while its files are replaced fails)
 
 with
 

@@ -54,6 +54,8 @@ MANY_CHILDREN = {
     "ml_fit_run": "the run's identity (id, time, settings) that every run-stamped table carries",
     "ml_segment_personas": "the segment dimension: every mart that names a segment joins it",
     "ml_lifecycle_run": "fit or score run: each Python fit model reads it to fit or load a model",
+    "ml_model_registry": "the lifecycle decision reads it when a node is compiled: a node that is"
+    " not upstream of it runs after it (test_nodes_that_read_the_registry_run_before_or_after_it)",
 }
 #: Grains checked by a unique test or a primary-key constraint; models without one, and why.
 NO_GRAIN_TEST = {
@@ -412,3 +414,47 @@ def test_no_per_row_cte_is_read_twice(manifests: list[dict]) -> None:
     assert not offenders, "\n".join(offenders)
     gone = sorted(set(ROW_CTES_READ_TWICE) - found)
     assert not gone, f"listed exceptions that no longer happen: {gone}"
+
+
+#: The model whose table the lifecycle decision reads when other nodes are compiled.
+REGISTRY = "model.segmentation.ml_model_registry"
+
+
+def _closure(graph: dict[str, dict], start: list[str], key: str) -> set[str]:
+    """Every name reachable from `start` through graph[name]["depends_on"][key]."""
+    seen: set[str] = set()
+    todo = list(start)
+    while todo:
+        name = todo.pop()
+        if name not in seen and name in graph:
+            seen.add(name)
+            todo += graph[name].get("depends_on", {}).get(key, [])
+    return seen
+
+
+def test_nodes_that_read_the_registry_run_before_or_after_it(manifests: list[dict]) -> None:
+    """A node whose compile calls lifecycle_decision() reads ml_model_registry; a node neither
+    upstream nor downstream of the registry can be compiled while the registry is rewritten, and
+    on Spark that read fails (FAILED_READ_FILE.FILE_NOT_EXIST: make test-spark, 2026-12-02).
+    Such a node says `-- depends_on: {{ ref('ml_model_registry') }}`."""
+    for manifest in manifests:
+        nodes, macros = manifest["nodes"], manifest["macros"]
+        if REGISTRY not in nodes:
+            continue
+        upstream = _closure(nodes, nodes[REGISTRY]["depends_on"]["nodes"], "nodes")
+        readers = [
+            unique_id
+            for unique_id, node in nodes.items()
+            if node["resource_type"] in ("model", "snapshot")
+            and "macro.segmentation.lifecycle_registered_runs"
+            in _closure(macros, node["depends_on"]["macros"], "macros")
+        ]
+        assert len(readers) > 10  # the rule looks at the nodes it is about
+        unordered = sorted(
+            _name(reader)
+            for reader in readers
+            if reader != REGISTRY
+            and reader not in upstream
+            and REGISTRY not in _closure(nodes, nodes[reader]["depends_on"]["nodes"], "nodes")
+        )
+        assert not unordered, f"compiled while ml_model_registry may be rewritten: {unordered}"

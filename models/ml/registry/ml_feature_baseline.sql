@@ -18,6 +18,8 @@
 ) }}
 {#- A score run adds nothing: its drift is measured against its model's stored distribution. #}
 {%- set decision = lifecycle_decision() %}
+-- depends_on: {{ ref('ml_model_registry') }} (compiled after the registry is written:
+-- lifecycle_decision() reads it, and on Spark a read while its files are replaced fails)
 
 with
 
