@@ -72,8 +72,7 @@ bracketing_ranks as (
 
     select
         *,
-        floor(quantile_position) + 1 as below_rank,
-        least(floor(quantile_position) + 2, n_training_customers) as above_rank
+        {{ quantile_bracketing_ranks("quantile_position", "n_training_customers") }}
 
     from decile_positions
 
@@ -158,9 +157,8 @@ decile_edges as (
         feature_name,
         decile,
         n_training_customers,
-        value_below
-        + (quantile_position - floor(quantile_position))
-        * (value_above - value_below) as edge_value
+        {{ interpolated_quantile("value_below", "value_above", "quantile_position") }}
+            as edge_value
 
     from bracketed
 

@@ -61,8 +61,7 @@ bracketing_ranks as (
 
     select
         *,
-        floor(quantile_position) + 1 as below_rank,
-        least(floor(quantile_position) + 2, n_customers) as above_rank
+        {{ quantile_bracketing_ranks("quantile_position", "n_customers") }}
 
     from positioned
 
@@ -99,9 +98,8 @@ final as (
         n_customers,
         cast(distance_sum as double) / n_customers as mean_distance_to_centroid,
         max_distance_to_centroid,
-        distance_below
-        + (quantile_position - floor(quantile_position))
-        * (distance_above - distance_below) as outlier_distance_threshold,
+        {{ interpolated_quantile("distance_below", "distance_above", "quantile_position") }}
+            as outlier_distance_threshold,
         {{ contamination }} as outlier_contamination
 
     from bracketed
