@@ -6,8 +6,7 @@
     records nothing: it re-selects the current versions. -#}
 {% snapshot customer_segment_history %}
 
--- depends_on: {{ ref('ml_model_registry') }} (compiled after the registry is written:
--- lifecycle_decision() reads it, and on Spark a read while its files are replaced fails)
+{{ registry_dependency() }}
 
 {{ config(
     unique_key="customer_id",

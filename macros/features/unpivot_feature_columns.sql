@@ -15,3 +15,14 @@
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 {% endmacro %}
+
+{#- One row per feature name: a relation of the features' names, to cross with per-customer
+    rows (one read of them) or to list every feature. -#}
+{% macro feature_name_rows(features) -%}
+    {%- for feature in features %}
+    select '{{ feature }}' as feature_name
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}

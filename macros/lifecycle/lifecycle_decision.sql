@@ -222,8 +222,7 @@
     `relation` under model_run_id; on a score run nothing is added. -#}
 {% macro model_parameter_store(relation) %}
     {%- set decision = lifecycle_decision() %}
--- depends_on: {{ ref('ml_model_registry') }} (compiled after the registry is written:
--- lifecycle_decision() reads it, and on Spark a read while its files are replaced fails)
+{{ registry_dependency() }}
 
 with
 
@@ -282,3 +281,12 @@ select * from final
         ~ model_run_id ~ "' order by segment_id") %}
     {{ return(result.columns[0].values() | map("int") | list) }}
 {% endmacro %}
+
+{#- A SQL comment that makes the calling node depend on ml_model_registry, for a node that
+    calls lifecycle_decision() (which reads the registry when the node is compiled) and is not
+    upstream of the registry: it is then compiled after the registry is written. On Spark a
+    read while the registry's files are replaced fails (FAILED_READ_FILE.FILE_NOT_EXIST);
+    test_nodes_that_read_the_registry_run_before_or_after_it keeps every such node ordered. -#}
+{% macro registry_dependency() -%}
+    -- depends_on: {{ ref('ml_model_registry') }}
+{%- endmacro %}

@@ -246,10 +246,11 @@ def _reuse_compiled_templates() -> None:
     ) -> Any:
         with common_jinja.catch_jinja(node):
             environment = common_jinja.get_environment(node, capture_macros, native=native)
-            key = (type(environment), str(string))
+            source = str(string)
+            key = (type(environment), source)
             code = _COMPILED_TEMPLATES.get(key)
             if code is None:
-                code = _COMPILED_TEMPLATES[key] = environment.compile(str(string))
+                code = _COMPILED_TEMPLATES[key] = environment.compile(source)
             return environment.template_class.from_code(
                 environment, code, environment.make_globals(ctx), None
             )

@@ -436,7 +436,7 @@ def test_nodes_that_read_the_registry_run_before_or_after_it(manifests: list[dic
     """A node whose compile calls lifecycle_decision() reads ml_model_registry; a node neither
     upstream nor downstream of the registry can be compiled while the registry is rewritten, and
     on Spark that read fails (FAILED_READ_FILE.FILE_NOT_EXIST: make test-spark, 2026-12-02).
-    Such a node says `-- depends_on: {{ ref('ml_model_registry') }}`."""
+    Such a node calls `{{ registry_dependency() }}` (a depends_on comment on the registry)."""
     for manifest in manifests:
         nodes, macros = manifest["nodes"], manifest["macros"]
         if REGISTRY not in nodes:

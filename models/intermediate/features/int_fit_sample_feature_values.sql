@@ -30,10 +30,7 @@ fit_customers as (
 
 model_features as (
 
-    {% for feature in features -%}
-        select '{{ feature }}' as feature_name
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ feature_name_rows(features) }}
 
 ),
 

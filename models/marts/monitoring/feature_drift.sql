@@ -11,8 +11,7 @@
 {%- set baseline = drift_baseline_run("baseline_runs.run_at", "fit_run.run_at") %}
 {#- A score run compares with the training distribution of the model that scores it. #}
 {%- set decision = lifecycle_decision() %}
--- depends_on: {{ ref('ml_model_registry') }} (compiled after the registry is written:
--- lifecycle_decision() reads it, and on Spark a read while its files are replaced fails)
+{{ registry_dependency() }}
 {%- if decision.run_kind == "score" %}
     {%- set baseline = {
         "condition": "baseline_runs.run_id = '" ~ decision.model_run_id ~ "'", "order": "desc"
@@ -47,10 +46,7 @@ baselines as (
 
 model_features as (
 
-    {% for feature in features -%}
-        select '{{ feature }}' as feature_name
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ feature_name_rows(features) }}
 
 ),
 

@@ -18,8 +18,7 @@
 ) }}
 {#- A score run adds nothing: its drift is measured against its model's stored distribution. #}
 {%- set decision = lifecycle_decision() %}
--- depends_on: {{ ref('ml_model_registry') }} (compiled after the registry is written:
--- lifecycle_decision() reads it, and on Spark a read while its files are replaced fails)
+{{ registry_dependency() }}
 
 with
 
@@ -125,7 +124,6 @@ bracketed as (
     select
         bracketing_ranks.feature_name,
         bracketing_ranks.decile,
-        max(bracketing_ranks.n_training_customers) as n_training_customers,
         max(bracketing_ranks.quantile_position) as quantile_position,
         max(
             case
@@ -156,32 +154,10 @@ decile_edges as (
     select
         feature_name,
         decile,
-        n_training_customers,
         {{ interpolated_quantile("value_below", "value_above", "quantile_position") }}
             as edge_value
 
     from bracketed
-
-),
-
-deciles as (
-
-    select
-        feature_name,
-        max(n_training_customers) as n_training_customers
-
-    from decile_edges
-    group by feature_name
-
-),
-
-edges as (
-
-    select
-        feature_name,
-        edge_value
-
-    from decile_edges
 
 ),
 
@@ -191,7 +167,7 @@ distinct_edges as (
         feature_name,
         edge_value
 
-    from edges
+    from decile_edges
 
 ),
 
@@ -268,16 +244,16 @@ final as (
         bins.lower_edge,
         bins.upper_edge,
         binned.n_customers,
-        deciles.n_training_customers,
-        cast(binned.n_customers as double) / deciles.n_training_customers as bin_share
+        feature_sizes.n_training_customers,
+        cast(binned.n_customers as double) / feature_sizes.n_training_customers as bin_share
 
     from bins
     inner join binned
         on
             bins.feature_name = binned.feature_name
             and bins.bin_number = binned.bin_number
-    inner join deciles
-        on bins.feature_name = deciles.feature_name
+    inner join feature_sizes
+        on bins.feature_name = feature_sizes.feature_name
     cross join fit_run
     {%- if decision.run_kind != "fit" %}
     where 1 = 0

@@ -6,8 +6,7 @@
 -- through both scalers. Empty when there is nothing to compare (no champion, or a score run
 -- with the champion and no challenger pending).
 {%- set decision = lifecycle_decision() %}
--- depends_on: {{ ref('ml_model_registry') }} (compiled after the registry is written:
--- lifecycle_decision() reads it, and on Spark a read while its files are replaced fails)
+{{ registry_dependency() }}
 {%- set is_compared = decision.champion_run_id != "" and decision.challenger_run_id != "" %}
 {%- set champion_id = decision.champion_run_id if is_compared else decision.model_run_id %}
 {%- set challenger_id = decision.challenger_run_id if is_compared else decision.model_run_id %}
