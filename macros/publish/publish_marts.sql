@@ -104,20 +104,28 @@
         ~ " input_fingerprint from " ~ fit_run).rows[0] -%}
     {%- set run = {"run_id": run[0], "run_at": run[1], "input_fingerprint": run[2]} -%}
 
-    {#- 1. Exports, written beside the warehouse into a hidden staging folder. -#}
+    {#- 1. Exports, written beside the warehouse into a hidden staging folder. A table whose
+        model says `meta: {export: one_file_per_run}` (the run x customer history) is a folder
+        of one file per run, of which only the changed runs are written (export_run_files). -#}
     {%- set folder = segmentation_exports_dir() -%}
+    {%- set per_run = [] -%}
+    {%- for node in graph.nodes.values() if node.resource_type == "model"
+        and node.config.meta.get("export") == "one_file_per_run" -%}
+        {%- do per_run.append(node.alias) -%}
+    {%- endfor -%}
     {%- set staging = run_query("select segmentation_prepare_exports('" ~ folder ~ "', '"
-        ~ run.run_id ~ "')").rows[0][0] -%}
+        ~ run.run_id ~ "', '" ~ (["audiences"] + per_run) | join(",") ~ "')").rows[0][0] -%}
     {%- set files = [] -%}
     {%- for published, build_relation, materialized in copies -%}
-        {%- set path = staging ~ "/" ~ published.identifier ~ ".parquet" -%}
-        {%- do run_query("copy (select *, '" ~ run.run_id ~ "' as published_run_id, cast('"
-            ~ run.run_at ~ "' as timestamp) as published_run_at, '" ~ run.input_fingerprint
-            ~ "' as published_input_fingerprint from " ~ build_relation ~ ") to '" ~ path
-            ~ "' (format parquet, kv_metadata {run_id: '" ~ run.run_id ~ "', run_at: '"
-            ~ run.run_at ~ "', input_fingerprint: '" ~ run.input_fingerprint ~ "'})") -%}
-        {%- do files.append((published.identifier, published.identifier ~ ".parquet",
-            "read_parquet('" ~ path ~ "')")) -%}
+        {%- if published.identifier in per_run -%}
+            {%- do files.extend(export_run_files(published.identifier, build_relation, folder,
+                staging, run)) -%}
+        {%- else -%}
+            {%- set path = staging ~ "/" ~ published.identifier ~ ".parquet" -%}
+            {%- do run_query(export_statement(build_relation, path, run)) -%}
+            {%- do files.append((published.identifier, published.identifier ~ ".parquet",
+                "read_parquet('" ~ path ~ "')")) -%}
+        {%- endif -%}
     {%- endfor -%}
     {%- set audiences = segmentation_model_relation("segment_audience_changes") -%}
     {%- if audiences is not none and "segment_audience_changes" in copies
@@ -283,6 +291,59 @@
     {%- do log("Exported " ~ n_files ~ " files to " ~ folder, info=true) -%}
     {{ return("") }}
 {%- endmacro %}
+
+{#- The COPY of `relation` (or its rows `where`) to the Parquet file `path`, each row stamped
+    with the publishing run (`published_run_id`, `published_run_at`,
+    `published_input_fingerprint`; the same as key/value metadata). -#}
+{% macro export_statement(relation, path, run, where="true") %}
+    {{- return("copy (select *, '" ~ run.run_id ~ "' as published_run_id, cast('" ~ run.run_at
+        ~ "' as timestamp) as published_run_at, '" ~ run.input_fingerprint
+        ~ "' as published_input_fingerprint from " ~ relation ~ " where " ~ where ~ ") to '"
+        ~ path ~ "' (format parquet, kv_metadata {run_id: '" ~ run.run_id ~ "', run_at: '"
+        ~ run.run_at ~ "', input_fingerprint: '" ~ run.input_fingerprint ~ "'})") -}}
+{% endmacro %}
+
+{#- A history table exported one file per run, `<table>/<run_id>.parquet`: a run's file is
+    staged when the published folder has none, when its rows are older than the run's rows
+    (their newest `written_at` differs: a run rebuilt with the same as_of_date, runs
+    renumbered after an earlier one was inserted, a full refresh) or when the columns
+    changed; the other runs' files stay as they are, so a publish writes one run, not all
+    runs. Files of runs the table no longer holds are removed when the exports move into
+    place (segmentation_publish_exports). Returns the manifest entries [(table, file name,
+    reader), ...], every run of the table. -#}
+{% macro export_run_files(name, relation, folder, staging, run) %}
+    {%- set published_files = folder ~ "/" ~ name ~ "/*.parquet" -%}
+    {%- set published = {} -%}
+    {%- if run_query("select count(*) from glob('" ~ published_files ~ "')").rows[0][0] > 0 -%}
+        {%- set reader = "read_parquet('" ~ published_files ~ "', union_by_name = true" -%}
+        {%- set columns = run_query("select * from " ~ relation ~ " limit 0").column_names
+            | list -%}
+        {%- set stamps = ["published_run_id", "published_run_at", "published_input_fingerprint"] -%}
+        {%- if run_query("select * from " ~ reader ~ ") limit 0").column_names | list
+            == columns + stamps -%}
+            {%- for row in run_query("select parse_filename(filename),"
+                ~ " cast(max(written_at) as varchar) from " ~ reader ~ ", filename = true)"
+                ~ " group by all").rows -%}
+                {%- do published.update({row[0]: row[1]}) -%}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- set entries = [] -%}
+    {%- for row in run_query("select run_id, cast(max(written_at) as varchar) from " ~ relation
+        ~ " group by run_id order by run_id").rows -%}
+        {%- set file_name = name ~ "/" ~ row[0] ~ ".parquet" -%}
+        {%- if row[1] is not none and published.get(row[0] ~ ".parquet") == row[1] -%}
+            {%- do entries.append((name, file_name, "read_parquet('" ~ folder ~ "/" ~ file_name
+                ~ "')")) -%}
+        {%- else -%}
+            {%- do run_query(export_statement(relation, staging ~ "/" ~ file_name, run,
+                "run_id = '" ~ row[0] ~ "'")) -%}
+            {%- do entries.append((name, file_name, "read_parquet('" ~ staging ~ "/"
+                ~ file_name ~ "')")) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(entries) }}
+{% endmacro %}
 
 {#- Sets the registry's `published_at` on run `run_id` (when the registry exists): the
     lifecycle's champion is the model of the latest published run. Runs the SQL itself. -#}

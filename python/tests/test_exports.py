@@ -32,6 +32,9 @@ def test_prepare_creates_an_empty_staging_folder_and_removes_leftovers(tmp_path:
     assert staging == exports / f"{STAGING_PREFIX}run-1"
     assert sorted(p.name for p in staging.iterdir()) == ["audiences"]
     assert not leftover.exists()
+    again = Path(prepare_exports(exports, "run-2", "audiences, customer_segment_memberships"))
+    assert sorted(p.name for p in again.iterdir()) == ["audiences", "customer_segment_memberships"]
+    assert not staging.exists()
 
 
 def test_prepare_rejects_bad_run_ids_and_a_file_in_place_of_the_folder(tmp_path: Path) -> None:
@@ -41,6 +44,8 @@ def test_prepare_rejects_bad_run_ids_and_a_file_in_place_of_the_folder(tmp_path:
     blocker.write_text("")
     with pytest.raises(ExportError, match="SEGMENTATION_EXPORTS_DIR"):
         prepare_exports(blocker, "run")
+    with pytest.raises(ExportError, match="plain lower-case name"):
+        prepare_exports(tmp_path / "x", "run", "audiences,../up")
 
 
 def test_publish_moves_files_by_rename_removes_stale_audiences_manifest_last(
@@ -53,7 +58,7 @@ def test_publish_moves_files_by_rename_removes_stale_audiences_manifest_last(
     (exports / "audiences" / "notes.txt").write_text("not ours")
     staging = Path(prepare_exports(exports, "run2"))
     (staging / "customer_segments.parquet").write_bytes(b"new")
-    (staging / MANIFEST_NAME).write_text("file_name\n")
+    (staging / MANIFEST_NAME).write_text("file_name\naudiences/segment_1.csv\n")
     (staging / "audiences" / "segment_1.csv").write_text("customer_id\nC1\n")
     staged_inode = (staging / "customer_segments.parquet").stat().st_ino
     assert publish_exports(staging, exports) == 3
@@ -69,15 +74,47 @@ def test_publish_moves_files_by_rename_removes_stale_audiences_manifest_last(
         publish_exports(staging, exports)
 
 
+def test_a_table_exported_one_file_per_run_keeps_listed_files_and_drops_the_rest(
+    tmp_path: Path,
+) -> None:
+    """Only the changed run is staged; the files the manifest lists stay untouched (same inode),
+    a run the table no longer holds and the single file of the earlier layout are removed,
+    a file that is not an export is left alone."""
+    exports = tmp_path / "exports"
+    history = exports / "customer_segment_memberships"
+    history.mkdir(parents=True)
+    (history / "run-a.parquet").write_bytes(b"january")
+    (history / "run-b.parquet").write_bytes(b"february, replaced by a rebuild")
+    (history / "README.txt").write_text("not ours")
+    (exports / "customer_segment_memberships.parquet").write_bytes(b"all runs, old layout")
+    kept_inode = (history / "run-a.parquet").stat().st_ino
+    staging = Path(prepare_exports(exports, "run-c", "audiences,customer_segment_memberships"))
+    (staging / "customer_segment_memberships" / "run-c.parquet").write_bytes(b"march")
+    (staging / MANIFEST_NAME).write_text(
+        "file_name,table_name\n"
+        "customer_segment_memberships/run-a.parquet,customer_segment_memberships\n"
+        "customer_segment_memberships/run-c.parquet,customer_segment_memberships\n"
+    )
+    assert publish_exports(staging, exports) == 2
+    assert sorted(p.name for p in history.iterdir()) == [
+        "README.txt",
+        "run-a.parquet",
+        "run-c.parquet",
+    ]
+    assert (history / "run-a.parquet").stat().st_ino == kept_inode
+    assert (history / "run-c.parquet").read_bytes() == b"march"
+    assert not (exports / "customer_segment_memberships.parquet").exists()
+
+
 def test_the_sql_functions_run_the_same_steps_from_duckdb(tmp_path: Path) -> None:
     """As the publish step calls them: COPY into the staging folder, then move into place."""
     exports = tmp_path / "exports"
     with duckdb.connect() as con:
         register_functions(con)
         register_functions(con.cursor())  # a cursor shares them: no error
-        (staging,) = con.sql(f"select segmentation_prepare_exports('{exports}', 'r1')").fetchall()[
-            0
-        ]
+        (staging,) = con.sql(
+            f"select segmentation_prepare_exports('{exports}', 'r1', 'audiences')"
+        ).fetchall()[0]
         con.execute(f"copy (select 42 as answer) to '{staging}/t.parquet' (format parquet)")
         (moved,) = con.sql(
             f"select segmentation_publish_exports('{staging}', '{exports}')"

@@ -230,10 +230,25 @@ def test_exports_hold_every_published_table(sample_build) -> None:
     )["table_name"]
     run = sample_build.table("segmentation_run").iloc[0]
     assert set(MARTS) | {"k_selection", "cluster_quality", "quarantine"} <= set(published)
+    folders = {p.name for p in sample_build.exports.iterdir() if p.is_dir()}
+    assert folders == {"audiences", "customer_segment_memberships", "segment_audience_changes"}
     for mart in published:
-        exported = comparable(pd.read_parquet(sample_build.exports / f"{mart}.parquet"))
         table = comparable(sample_build.table(mart))
-        assert manifest.loc[f"{mart}.parquet", "n_rows"] == len(table) == len(exported)
+        if mart in folders:  # one file per run, named by the run; the manifest lists each
+            files = sorted((sample_build.exports / mart).iterdir())
+            assert sorted(manifest.index[manifest.index.str.startswith(f"{mart}/")]) == [
+                f"{mart}/{path.name}" for path in files
+            ]
+            for path in files:
+                runs = pd.read_parquet(path, columns=["run_id"])["run_id"]
+                assert set(runs) == {path.stem}
+                assert manifest.loc[f"{mart}/{path.name}", "n_rows"] == len(runs)
+            exported = comparable(pd.concat(map(pd.read_parquet, files), ignore_index=True))
+            assert not (sample_build.exports / f"{mart}.parquet").exists()
+        else:
+            exported = comparable(pd.read_parquet(sample_build.exports / f"{mart}.parquet"))
+            assert manifest.loc[f"{mart}.parquet", "n_rows"] == len(table)
+        assert len(exported) == len(table)
         stamps = ["published_run_id", "published_run_at", "published_input_fingerprint"]
         assert list(exported.columns) == [*table.columns, *stamps]
         assert set(exported["published_run_id"]) <= {run["run_id"]}

@@ -76,6 +76,10 @@ def monitoring(
         # what BI sees after this build: the published run and the exports' run
         result[f"published_{month}"] = build.query("select run_id from main.segmentation_run")
         result[f"exported_{month}"] = pd.read_csv(build.exports / "manifest.csv")
+        result[f"history_files_{month}"] = {
+            path.name: (path.stat().st_ino, path.stat().st_mtime_ns)
+            for path in (build.exports / "customer_segment_memberships").glob("*.parquet")
+        }
     return result
 
 
@@ -221,6 +225,34 @@ def test_audience_files_hold_the_latest_run(monitoring) -> None:
         assert written["customer_id"].tolist() == sorted(rows["customer_id"])
         assert (written["audience_change"] == "stayed").all()  # March = February
         assert manifest.loc[f"audiences/segment_{segment}.csv", "n_rows"] == len(rows)
+
+
+def test_history_exports_write_one_file_per_run_and_keep_the_published_ones(monitoring) -> None:
+    """The memberships are exported one file per run: February's failed build changes no file,
+    March's publish writes February's and March's runs (both new to the exports) and leaves
+    January's file as it was (same inode and mtime: not rewritten); the files together equal
+    the published table."""
+    build = monitoring["builds"]["mar"]
+    runs = build.query(
+        "select run_id, count(*) as n from main.customer_segment_memberships group by 1"
+    )
+    assert len(runs) == 3  # January, February (built, not published), March
+    january, february, march = (monitoring[f"history_files_{m}"] for m in MONTHS)
+    assert february == january and len(january) == 1
+    assert set(march) == {f"{run_id}.parquet" for run_id in runs["run_id"]}
+    (january_file,) = january
+    assert march[january_file] == january[january_file]
+    folder = build.exports / "customer_segment_memberships"
+    exported = pd.read_parquet(folder).drop(
+        columns=["published_run_id", "published_run_at", "published_input_fingerprint"]
+    )
+    table = build.table("customer_segment_memberships")
+    key = ["run_id", "customer_id"]
+    pd.testing.assert_frame_equal(
+        exported.sort_values(key, ignore_index=True)[table.columns],
+        table.sort_values(key, ignore_index=True),
+        check_dtype=False,
+    )
 
 
 def test_a_new_input_lineage_starts_its_own_baseline(monitoring) -> None:

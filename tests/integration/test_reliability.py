@@ -40,6 +40,8 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
 
 MARTS = ["customer_segments", "segment_profiles", "segment_personas"]
+#: exported as `<table>/<run_id>.parquet` (meta export: one_file_per_run)
+HISTORY_EXPORTED_PER_RUN = ("customer_segment_memberships", "segment_audience_changes")
 #: the history marts, incremental on DuckDB: their build table stays for the next run's increment
 #: and the publish step appends the rows written since the last publish to the held table
 INCREMENTAL_MARTS = {
@@ -272,7 +274,10 @@ def test_two_warehouses_in_one_folder_keep_their_own_exports(first_builds) -> No
         assert sorted(parquet["table_name"]) == published
         assert set(manifest["published_run_id"]) == {run_id}
         for name in published:
-            path = folder / f"{name}.parquet"
+            # the run x customer history is a folder of one file per run (one run here)
+            path = folder / name / f"{run_id}.parquet"
+            if name not in HISTORY_EXPORTED_PER_RUN:
+                path = folder / f"{name}.parquet"
             metadata = pq.read_metadata(path).metadata
             assert metadata[b"run_id"].decode() == run_id
             assert metadata[b"run_at"].decode() == run_at
@@ -465,7 +470,10 @@ def test_failed_and_killed_builds_change_nothing_users_read(
     changed = {
         name for name, digest in after["files"].items() if before["files"].get(name) != digest
     }
-    assert changed == set(after["files"])  # every file is rewritten (new run stamp)
+    # every file is rewritten (new run stamp) but the history's files of the earlier run
+    (first_run,) = before["published_runs"][0]
+    kept = {f"{name}/{first_run}.parquet" for name in HISTORY_EXPORTED_PER_RUN}
+    assert set(after["files"]) - changed == kept
     assert after["main"]["segmentation_run"] != before["main"]["segmentation_run"]
     # PAYMENTS x 10 for everybody moves the scaler, not the standardized centroids
     assert after["scoring"]["scaling_parameters"] != before["scoring"]["scaling_parameters"]

@@ -23,7 +23,11 @@ from customer_segmentation.exports import (
 )
 
 _FUNCTIONS = {
-    "segmentation_prepare_exports": (prepare_exports, ["VARCHAR", "VARCHAR"], "VARCHAR"),
+    "segmentation_prepare_exports": (
+        prepare_exports,
+        ["VARCHAR", "VARCHAR", "VARCHAR"],
+        "VARCHAR",
+    ),
     "segmentation_publish_exports": (publish_exports, ["VARCHAR", "VARCHAR"], "BIGINT"),
 }
 
