@@ -292,15 +292,27 @@
     {{ return("") }}
 {%- endmacro %}
 
+{#- The columns every exported Parquet row gets after the table's own: name -> SQL value of
+    the publishing run `run` (the same values go into the file's key/value metadata). -#}
+{% macro export_stamps(run) %}
+    {{- return({
+        "published_run_id": "'" ~ run.run_id ~ "'",
+        "published_run_at": "cast('" ~ run.run_at ~ "' as timestamp)",
+        "published_input_fingerprint": "'" ~ run.input_fingerprint ~ "'",
+    }) -}}
+{% endmacro %}
+
 {#- The COPY of `relation` (or its rows `where`) to the Parquet file `path`, each row stamped
-    with the publishing run (`published_run_id`, `published_run_at`,
-    `published_input_fingerprint`; the same as key/value metadata). -#}
+    with the publishing run (export_stamps). -#}
 {% macro export_statement(relation, path, run, where="true") %}
-    {{- return("copy (select *, '" ~ run.run_id ~ "' as published_run_id, cast('" ~ run.run_at
-        ~ "' as timestamp) as published_run_at, '" ~ run.input_fingerprint
-        ~ "' as published_input_fingerprint from " ~ relation ~ " where " ~ where ~ ") to '"
-        ~ path ~ "' (format parquet, kv_metadata {run_id: '" ~ run.run_id ~ "', run_at: '"
-        ~ run.run_at ~ "', input_fingerprint: '" ~ run.input_fingerprint ~ "'})") -}}
+    {%- set stamps = [] -%}
+    {%- for name, value in export_stamps(run).items() -%}
+        {%- do stamps.append(value ~ " as " ~ name) -%}
+    {%- endfor -%}
+    {{- return("copy (select *, " ~ stamps | join(", ") ~ " from " ~ relation ~ " where "
+        ~ where ~ ") to '" ~ path ~ "' (format parquet, kv_metadata {run_id: '" ~ run.run_id
+        ~ "', run_at: '" ~ run.run_at ~ "', input_fingerprint: '" ~ run.input_fingerprint
+        ~ "'})") -}}
 {% endmacro %}
 
 {#- A history table exported one file per run, `<table>/<run_id>.parquet`: a run's file is
@@ -318,9 +330,8 @@
         {%- set reader = "read_parquet('" ~ published_files ~ "', union_by_name = true" -%}
         {%- set columns = run_query("select * from " ~ relation ~ " limit 0").column_names
             | list -%}
-        {%- set stamps = ["published_run_id", "published_run_at", "published_input_fingerprint"] -%}
         {%- if run_query("select * from " ~ reader ~ ") limit 0").column_names | list
-            == columns + stamps -%}
+            == columns + export_stamps(run).keys() | list -%}
             {%- for row in run_query("select parse_filename(filename),"
                 ~ " cast(max(written_at) as varchar) from " ~ reader ~ ", filename = true)"
                 ~ " group by all").rows -%}
