@@ -176,8 +176,8 @@ def run_dbt(
         else:  # a concurrent invocation in this worker (or docs): fresh paths, full parse
             target, link = work / "target", None
             process_env["SEGMENTATION_DB"] = str(database)
-        # No debug log file: no test reads it (a failure shows dbt's printed output), and
-        # writing every event to it cost ~5-10 % of an in-process sample build (docs/testing.md).
+        # No debug log file: no test reads it (a failure shows dbt's printed output); what
+        # writing it cost is measured in docs/testing.md ("One dbt thread per in-process build").
         arguments = [*args, "--target-path", str(target), "--log-path", str(work)]
         arguments += ["--log-level-file", "none"]
         if args[:1] != ["docs"]:
