@@ -26,7 +26,7 @@
             "kmeans": {
                 "n_init": 10,
                 "random_seed": 42,
-                "fit_sample_size": 100000,
+                "fit_sample_size": 400000,
                 "fit_engine": "sklearn",
             },
             "k_selection": {
@@ -46,6 +46,7 @@
                 "outlier_contamination": 0.01,
                 "pca_components": 2,
                 "surrogate_tree_max_depth": 3,
+                "surrogate_tree_sample_size": 100000,
             },
             "personas": {
                 "catalogue": "auto",
@@ -376,7 +377,7 @@
                 "group": "kmeans",
                 "key": "fit_sample_size",
                 "kind": "integer",
-                "default": 100000,
+                "default": 400000,
                 "minimum": 1,
                 "maximum": none,
                 "exclusive_maximum": false,
@@ -626,6 +627,22 @@
                 "nullable": false,
                 "item_choices": [],
                 "requirement": "an integer between 1 and 10",
+            },
+            {
+                "name": "diagnostics.surrogate_tree_sample_size",
+                "group": "diagnostics",
+                "key": "surrogate_tree_sample_size",
+                "kind": "integer",
+                "default": 100000,
+                "minimum": 1,
+                "maximum": none,
+                "exclusive_maximum": false,
+                "choices": [],
+                "specials": [],
+                "pattern": none,
+                "nullable": false,
+                "item_choices": [],
+                "requirement": "an integer >= 1",
             },
             {
                 "name": "personas.catalogue",

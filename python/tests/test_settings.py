@@ -79,6 +79,12 @@ ADDED_AFTER_GROUPING = {
     "lifecycle.max_champion_age_days",
     "lifecycle.promotion",
     "lifecycle.promote_run_id",
+    "diagnostics.surrogate_tree_sample_size",
+}
+#: Defaults changed after the grouping, and why.
+CHANGED_AFTER_GROUPING = {
+    # issue 18: labels as a full-data fit's (ARI >= 0.99) on CC GENERAL resampled to 1M rows
+    "fit_sample_size": 400000,
 }
 
 
@@ -91,7 +97,7 @@ def problems_of(variables: dict[str, object]) -> list[str]:
 def test_defaults_equal_the_flat_defaults_before_grouping() -> None:
     effective = Settings().to_vars()
     moved = renamed()
-    for old, default in FLAT_DEFAULTS.items():
+    for old, default in (FLAT_DEFAULTS | CHANGED_AFTER_GROUPING).items():
         if old in moved:
             group, key = moved[old].split(".")
             assert effective[group][key] == default, old

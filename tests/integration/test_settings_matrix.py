@@ -4,11 +4,11 @@ share a build; each build checks the marts' shape and at least one number comput
 independently here (NumPy / scikit-learn / pandas).
 
 - `low`: every var at its low extreme (pca_components 1, n_clusters 2, outlier_contamination 0,
-  surrogate_tree_max_depth 1, silhouette_sample_size 2, n_init 1) with minmax scaling, median
-  imputation and a log1p transform.
+  surrogate_tree_max_depth 1, surrogate_tree_sample_size 1, silhouette_sample_size 2, n_init 1)
+  with minmax scaling, median imputation and a log1p transform.
 - `high`: the high extremes (pca_components 3, n_clusters auto over 2..6 with bootstrap
-  stability, surrogate_tree_max_depth 10, outlier_contamination 0.2) on the engineered feature
-  set with robust scaling.
+  stability, surrogate_tree_max_depth 10 on 250 of the 600 customers, outlier_contamination
+  0.2) on the engineered feature set with robust scaling.
 - `history`: four monthly runs into one warehouse covering drift_baseline previous / first /
   pinned and segment_match_max_distance none / YAML null / a tiny distance.
 """
@@ -48,12 +48,26 @@ def assert_equal_up_to_sign(ours: np.ndarray, theirs: np.ndarray, atol: float) -
         np.testing.assert_allclose(ours[:, column], sign * theirs[:, column], atol=atol)
 
 
-def surrogate_fidelity(segments: pd.DataFrame, max_depth: int, seed: int) -> float:
-    """Training accuracy of scikit-learn's tree on the imputed raw features (every customer is
-    in the fit sample here), rows in customer_id order as documented."""
+def first_in_sample_order(ids: pd.Series, n: int, seed: int = 42) -> list[str]:
+    """The n ids with the smallest md5(id || '-' || seed), ties by id: the documented order of
+    the seeded samples (fit sample, surrogate tree, silhouettes), computed here."""
+    return sorted(ids, key=lambda i: (hashlib.md5(f"{i}-{seed}".encode()).hexdigest(), i))[:n]
+
+
+def surrogate_fidelity(
+    segments: pd.DataFrame, max_depth: int, seed: int, sample_size: int | None = None
+) -> float:
+    """Accuracy on every customer of scikit-learn's tree on the imputed raw features, trained
+    on the first `sample_size` customers in sample order (everybody by default: the fit
+    sample is everybody here), rows in customer_id order as documented."""
     ordered = segments.sort_values("customer_id", kind="stable")
+    training = ordered
+    if sample_size is not None:
+        chosen = set(first_in_sample_order(ordered["customer_id"], sample_size, seed))
+        training = ordered[ordered["customer_id"].isin(chosen)]
+        assert len(training) == min(sample_size, len(ordered))
     tree = DecisionTreeClassifier(max_depth=max_depth, random_state=seed)
-    tree.fit(ordered[FEATURES].to_numpy(dtype=np.float64), ordered["segment_id"].to_numpy())
+    tree.fit(training[FEATURES].to_numpy(dtype=np.float64), training["segment_id"].to_numpy())
     return float(tree.score(ordered[FEATURES].to_numpy(dtype=np.float64), ordered["segment_id"]))
 
 
@@ -73,6 +87,7 @@ def low(dbt_runner, tmp_path_factory: pytest.TempPathFactory) -> dict:
             "pca_components": 1,
             "outlier_contamination": 0,
             "surrogate_tree_max_depth": 1,
+            "surrogate_tree_sample_size": 1,
             "silhouette_sample_size": 2,
         },
         **CHEAP,
@@ -139,8 +154,7 @@ def test_no_outliers_and_a_two_customer_silhouette_sample(low) -> None:
     quality = build.table("cluster_quality")
     assert quality["n_outliers"].sum() == 0
     # the sample: the 2 ids with the smallest md5(id || '-' || seed), computed here
-    ids = build.table("customer_segments")["customer_id"]
-    expected = sorted(ids, key=lambda i: (hashlib.md5(f"{i}-42".encode()).hexdigest(), i))[:2]
+    expected = first_in_sample_order(build.table("customer_segments")["customer_id"], 2)
     silhouettes = build.table("ml_customer_silhouettes")
     assert sorted(silhouettes["customer_id"]) == sorted(expected)
     # two customers of one segment: no silhouette (undefined, as in scikit-learn); of two
@@ -152,14 +166,21 @@ def test_no_outliers_and_a_two_customer_silhouette_sample(low) -> None:
     assert quality["n_silhouette_customers"].sum() == 2
 
 
-def test_depth_one_tree_has_two_rules_with_scikit_learn_fidelity(low) -> None:
+def test_a_tree_of_one_customer_is_one_rule_with_scikit_learn_fidelity(low) -> None:
+    """surrogate_tree_sample_size 1: the tree learns from the first customer in sample order
+    alone, one leaf naming that customer's segment; its fidelity on every customer is that
+    segment's share."""
     build = low["build"]
     rules = build.table("segment_rules")
     fidelity = build.table("segment_rule_fidelity")
-    assert len(rules) <= 2 and (rules["depth"] <= 1).all()
-    assert (fidelity["max_depth"] == 1).all() and (fidelity["n_leaves"] <= 2).all()
+    assert len(rules) == 1 and (rules["depth"] == 0).all()
+    assert (fidelity["max_depth"] == 1).all() and (fidelity["n_leaves"] == 1).all()
     segments = build.table("customer_segments")
-    expected = surrogate_fidelity(segments, max_depth=1, seed=42)
+    (first,) = first_in_sample_order(segments["customer_id"], 1)
+    segment = segments.set_index("customer_id").loc[first, "segment_id"]
+    assert rules["n_training_customers"].tolist() == [1]
+    expected = surrogate_fidelity(segments, max_depth=1, seed=42, sample_size=1)
+    assert expected == pytest.approx((segments["segment_id"] == segment).mean(), abs=1e-12)
     assert fidelity["overall_fidelity"].iloc[0] == pytest.approx(expected, abs=1e-12)
 
 
@@ -181,6 +202,7 @@ def high(dbt_runner, tmp_path_factory: pytest.TempPathFactory) -> dict:
             "pca_components": 3,
             "outlier_contamination": 0.2,
             "surrogate_tree_max_depth": 10,
+            "surrogate_tree_sample_size": 250,
         },
     }
     return {"build": dbt_runner(["build"], variables, unit_tests=True), "csv": csv}
@@ -223,9 +245,13 @@ def test_depth_ten_tree_matches_scikit_learn_fidelity(high) -> None:
     fidelity = build.table("segment_rule_fidelity")
     assert (fidelity["max_depth"] == 10).all()
     segments = build.table("customer_segments")
-    expected = surrogate_fidelity(segments, max_depth=10, seed=42)
+    # trained on the first 250 of the 600 customers in sample order, measured on all 600
+    expected = surrogate_fidelity(segments, max_depth=10, seed=42, sample_size=250)
     assert fidelity["overall_fidelity"].iloc[0] == pytest.approx(expected, abs=1e-12)
-    assert len(build.table("segment_rules")) == fidelity["n_leaves"].iloc[0] <= 2**10
+    assert expected < 1  # a depth-10 tree fits its 250 training customers, not everybody
+    rules = build.table("segment_rules")
+    assert len(rules) == fidelity["n_leaves"].iloc[0] <= 2**10
+    assert rules["n_training_customers"].sum() == 250
 
 
 MONTHS = ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30"]

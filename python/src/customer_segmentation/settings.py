@@ -236,10 +236,11 @@ class KMeansSettings:
         ),
     )
     fit_sample_size: int = setting(
-        100000,
+        400000,
         Spec(
             "integer",
-            "k-means is fitted on a seeded sample of at most this many customers.",
+            "k-means, PCA and the drift baseline use a seeded sample of at most this many "
+            "customers.",
             minimum=1,
             old_name="fit_sample_size",
         ),
@@ -387,6 +388,14 @@ class DiagnosticsSettings:
             minimum=1,
             maximum=10,
             old_name="surrogate_tree_max_depth",
+        ),
+    )
+    surrogate_tree_sample_size: int = setting(
+        100000,
+        Spec(
+            "integer",
+            "The surrogate tree is trained on at most this many customers of the fit sample.",
+            minimum=1,
         ),
     )
 
