@@ -46,7 +46,7 @@
                 "outlier_contamination": 0.01,
                 "pca_components": 2,
                 "surrogate_tree_max_depth": 3,
-                "surrogate_tree_sample_size": 100000,
+                "sample_size": 100000,
             },
             "personas": {
                 "catalogue": "auto",
@@ -629,9 +629,9 @@
                 "requirement": "an integer between 1 and 10",
             },
             {
-                "name": "diagnostics.surrogate_tree_sample_size",
+                "name": "diagnostics.sample_size",
                 "group": "diagnostics",
-                "key": "surrogate_tree_sample_size",
+                "key": "sample_size",
                 "kind": "integer",
                 "default": 100000,
                 "minimum": 1,

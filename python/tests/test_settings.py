@@ -79,7 +79,7 @@ ADDED_AFTER_GROUPING = {
     "lifecycle.max_champion_age_days",
     "lifecycle.promotion",
     "lifecycle.promote_run_id",
-    "diagnostics.surrogate_tree_sample_size",
+    "diagnostics.sample_size",
 }
 #: Defaults changed after the grouping, and why.
 CHANGED_AFTER_GROUPING = {

@@ -4,7 +4,7 @@ share a build; each build checks the marts' shape and at least one number comput
 independently here (NumPy / scikit-learn / pandas).
 
 - `low`: every var at its low extreme (pca_components 1, n_clusters 2, outlier_contamination 0,
-  surrogate_tree_max_depth 1, surrogate_tree_sample_size 1, silhouette_sample_size 2, n_init 1)
+  surrogate_tree_max_depth 1, diagnostics.sample_size 1, silhouette_sample_size 2, n_init 1)
   with minmax scaling, median imputation and a log1p transform.
 - `high`: the high extremes (pca_components 3, n_clusters auto over 2..6 with bootstrap
   stability, surrogate_tree_max_depth 10 on 250 of the 600 customers, outlier_contamination
@@ -87,7 +87,7 @@ def low(dbt_runner, tmp_path_factory: pytest.TempPathFactory) -> dict:
             "pca_components": 1,
             "outlier_contamination": 0,
             "surrogate_tree_max_depth": 1,
-            "surrogate_tree_sample_size": 1,
+            "sample_size": 1,
             "silhouette_sample_size": 2,
         },
         **CHEAP,
@@ -167,7 +167,7 @@ def test_no_outliers_and_a_two_customer_silhouette_sample(low) -> None:
 
 
 def test_a_tree_of_one_customer_is_one_rule_with_scikit_learn_fidelity(low) -> None:
-    """surrogate_tree_sample_size 1: the tree learns from the first customer in sample order
+    """diagnostics.sample_size 1: the tree learns from the first customer in sample order
     alone, one leaf naming that customer's segment; its fidelity on every customer is that
     segment's share."""
     build = low["build"]
@@ -202,7 +202,7 @@ def high(dbt_runner, tmp_path_factory: pytest.TempPathFactory) -> dict:
             "pca_components": 3,
             "outlier_contamination": 0.2,
             "surrogate_tree_max_depth": 10,
-            "surrogate_tree_sample_size": 250,
+            "sample_size": 250,
         },
     }
     return {"build": dbt_runner(["build"], variables, unit_tests=True), "csv": csv}
@@ -252,6 +252,23 @@ def test_depth_ten_tree_matches_scikit_learn_fidelity(high) -> None:
     rules = build.table("segment_rules")
     assert len(rules) == fidelity["n_leaves"].iloc[0] <= 2**10
     assert rules["n_training_customers"].sum() == 250
+
+
+def test_drift_deciles_use_the_first_diagnostics_sample_customers(high) -> None:
+    """diagnostics.sample_size 250 of 600: the drift baseline is measured on the first 250
+    customers in sample order, its decile edges numpy's quantiles of their values."""
+    build = high["build"]
+    values = build.query("select * from intermediate.int_fit_sample_feature_values")
+    expected = first_in_sample_order(build.table("customer_segments")["customer_id"], 250)
+    for _, group in values.groupby("feature_name"):
+        assert sorted(group["customer_id"]) == sorted(expected)
+    baseline = build.query("select * from ml.ml_feature_baseline")
+    assert (baseline["n_training_customers"] == 250).all()
+    for feature, group in values.groupby("feature_name"):
+        deciles = np.quantile(group["feature_value"].to_numpy(), np.arange(1, 10) / 10)
+        edges = baseline.loc[baseline["feature_name"] == feature, "upper_edge"].dropna()
+        # equal deciles are kept once
+        np.testing.assert_allclose(sorted(edges), np.unique(deciles), rtol=1e-12)
 
 
 MONTHS = ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30"]

@@ -1,7 +1,8 @@
--- The values of the model's features for the customers the model is fitted on, before any
--- transform or scaling (imputed and engineered, as in int_customers_engineered): one row per
--- customer and feature. Drift is measured on these raw values, because standardized values
--- are re-centred by every refit and would hide a shift.
+-- The values of the model's features for the customers the model is fitted on (the first
+-- diagnostics.sample_size of the fit sample in its order), before any transform or scaling
+-- (imputed and engineered, as in int_customers_engineered): one row per customer and feature.
+-- Drift is measured on these raw values, because standardized values are re-centred by every
+-- refit and would hide a shift.
 {%- set features = segmentation_features() %}
 
 with
@@ -9,6 +10,15 @@ with
 fit_sample as (
 
     select customer_id from {{ ref('int_customers_fit_sample') }}
+
+),
+
+diagnostics_sample as (
+
+    select customer_id
+    from fit_sample
+    order by {{ fit_sample_order("customer_id") }}
+    limit {{ setting("diagnostics", "sample_size") | int }}
 
 ),
 
@@ -23,8 +33,8 @@ fit_customers as (
     select customers.*
 
     from customers
-    inner join fit_sample
-        on customers.customer_id = fit_sample.customer_id
+    inner join diagnostics_sample
+        on customers.customer_id = diagnostics_sample.customer_id
 
 ),
 

@@ -1,4 +1,4 @@
--- The surrogate tree's training rows: the first diagnostics.surrogate_tree_sample_size customers
+-- The surrogate tree's training rows: the first diagnostics.sample_size customers
 -- of the fit sample in its own order (fit_sample_order; everybody when there are fewer), with
 -- their segment and their raw input features after imputation (not standardized: the rules
 -- read in the units of the input file). The tree's sample is capped apart from the fit sample:
@@ -19,7 +19,7 @@ tree_sample as (
     select customer_id
     from fit_sample
     order by {{ fit_sample_order("customer_id") }}
-    limit {{ setting("diagnostics", "surrogate_tree_sample_size") | int }}
+    limit {{ setting("diagnostics", "sample_size") | int }}
 
 ),
 

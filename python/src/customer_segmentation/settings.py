@@ -390,11 +390,11 @@ class DiagnosticsSettings:
             old_name="surrogate_tree_max_depth",
         ),
     )
-    surrogate_tree_sample_size: int = setting(
+    sample_size: int = setting(
         100000,
         Spec(
             "integer",
-            "The surrogate tree is trained on at most this many customers of the fit sample.",
+            "The surrogate tree and the drift deciles use at most this many fit-sample customers.",
             minimum=1,
         ),
     )
