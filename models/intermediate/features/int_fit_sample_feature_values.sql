@@ -1,24 +1,15 @@
 -- The values of the model's features for the customers the model is fitted on (the first
--- diagnostics.sample_size of the fit sample in its order), before any transform or scaling
--- (imputed and engineered, as in int_customers_engineered): one row per customer and feature.
--- Drift is measured on these raw values, because standardized values are re-centred by every
--- refit and would hide a shift.
+-- diagnostics.sample_size of the fit sample: int_customers_diagnostics_sample), before any
+-- transform or scaling (imputed and engineered, as in int_customers_engineered): one row per
+-- customer and feature. Drift is measured on these raw values, because standardized values
+-- are re-centred by every refit and would hide a shift.
 {%- set features = segmentation_features() %}
 
 with
 
-fit_sample as (
-
-    select customer_id from {{ ref('int_customers_fit_sample') }}
-
-),
-
 diagnostics_sample as (
 
-    select customer_id
-    from fit_sample
-    order by {{ fit_sample_order("customer_id") }}
-    limit {{ setting("diagnostics", "sample_size") | int }}
+    select customer_id from {{ ref('int_customers_diagnostics_sample') }}
 
 ),
 

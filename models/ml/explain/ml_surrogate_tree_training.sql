@@ -1,5 +1,5 @@
--- The surrogate tree's training rows: the first diagnostics.sample_size customers
--- of the fit sample in its own order (fit_sample_order; everybody when there are fewer), with
+-- The surrogate tree's training rows: the diagnostics sample (int_customers_diagnostics_sample,
+-- the first diagnostics.sample_size customers of the fit sample; everybody when fewer), with
 -- their segment and their raw input features after imputation (not standardized: the rules
 -- read in the units of the input file). The tree's sample is capped apart from the fit sample:
 -- a larger fit sample brings the labels closer to a full-data fit, while the tree's cost grows
@@ -8,18 +8,9 @@
 
 with
 
-fit_sample as (
-
-    select customer_id from {{ ref('int_customers_fit_sample') }}
-
-),
-
 tree_sample as (
 
-    select customer_id
-    from fit_sample
-    order by {{ fit_sample_order("customer_id") }}
-    limit {{ setting("diagnostics", "sample_size") | int }}
+    select customer_id from {{ ref('int_customers_diagnostics_sample') }}
 
 ),
 

@@ -34,7 +34,9 @@ def model(dbt, session):
         "min_elbow_strength": sweep_settings.min_elbow_strength,
         "stability_tolerance": sweep_settings.stability_tolerance,
     }
-    sample = to_pandas(dbt.ref("int_customers_fit_sample"))
+    # the first diagnostics.sample_size customers of the fit sample (the sweep draws its own
+    # k_selection.sample_size from them): the sweep does not grow with kmeans.fit_sample_size
+    sample = to_pandas(dbt.ref("int_customers_diagnostics_sample"))
     run = to_pandas(dbt.ref("ml_fit_run"))
     store = to_pandas(session.sql(f"select * from {dbt.this}")) if dbt.is_incremental else None
     if store is not None and is_score_run(to_pandas(dbt.ref("ml_lifecycle_run"))):

@@ -23,7 +23,8 @@ def model(dbt, session):
     run = to_pandas(dbt.ref("ml_fit_run"))
     centroids = to_pandas(dbt.ref("ml_segment_centroids"))
     history = to_pandas(dbt.ref("ml_centroid_history"))
-    fit_sample = to_pandas(dbt.ref("int_customers_fit_sample"))
+    # the silhouette's customers are drawn from the diagnostics sample (part of the fit sample)
+    fit_sample = to_pandas(dbt.ref("int_customers_diagnostics_sample"))
     lifecycle = to_pandas(dbt.ref("ml_lifecycle_run"))
     reason = decision_reason(lifecycle)
     if is_score_run(lifecycle):  # a scoring run of a registered model

@@ -239,8 +239,7 @@ class KMeansSettings:
         400000,
         Spec(
             "integer",
-            "k-means, PCA and the drift baseline use a seeded sample of at most this many "
-            "customers.",
+            "k-means and PCA are fitted on a seeded sample of at most this many customers.",
             minimum=1,
             old_name="fit_sample_size",
         ),
