@@ -393,7 +393,7 @@ class DiagnosticsSettings:
         100000,
         Spec(
             "integer",
-            "The surrogate tree and the drift deciles use at most this many fit-sample customers.",
+            "Customers of the fit sample the k sweep, tree, drift deciles and silhouette read.",
             minimum=1,
         ),
     )
