@@ -74,6 +74,7 @@ NO_GRAIN_TEST = {
     "int_customers_engineered": "1:1 over int_customers_imputed",
     "int_customers_standardized": "view, 1:1 over int_customers_engineered",
     "int_customers_fit_sample": "a limited subset of int_customers_standardized",
+    "int_customers_diagnostics_sample": "a limited subset of int_customers_fit_sample",
     "ml_fit_run": "one row per run: an aggregate without group by",
     "segmentation_run": "one row per run: ml_fit_run as published",
     "run_summary": "one row per run: an aggregate of the row checks",
@@ -89,7 +90,7 @@ ROW_KEYS = {"customer_id", "source_row_number"}
 #: Models with customer rows that are bounded samples, and their bound.
 BOUNDED_SAMPLES = {
     "ml_customer_silhouettes": "the seeded silhouette sample",
-    "ml_surrogate_tree_training": "the fit sample with its segments",
+    "ml_surrogate_tree_training": "the diagnostics sample with its segments",
 }
 #: Per-row CTEs read more than once, and why.
 ROW_CTES_READ_TWICE = {
