@@ -31,10 +31,12 @@
     {%- endif -%}
 
     {#- The samples k-means is fitted on must hold more customers than the largest k fitted
-        (k_selection.max, or a larger fixed n_clusters): checked when every value is valid. -#}
+        (k_selection.max, or a larger fixed n_clusters): the fit sample, the k sweep's sample
+        and the diagnostics sample the sweep draws it from. Checked when every value is valid. -#}
     {%- if "n_clusters" not in failed and "k_selection.max" not in failed -%}
         {%- set k_max = segmentable_k_max() -%}
-        {%- for group, key in [("kmeans", "fit_sample_size"), ("k_selection", "sample_size")] -%}
+        {%- for group, key in [("kmeans", "fit_sample_size"), ("k_selection", "sample_size"),
+                               ("diagnostics", "sample_size")] -%}
             {%- set name = group ~ "." ~ key -%}
             {%- set sample_size = setting(group, key) -%}
             {%- if name not in failed and (sample_size | int) <= k_max -%}

@@ -809,10 +809,15 @@ def test_out_of_range_and_not_downgradable_values(dbt_runner) -> None:
         "n_clusters": 12,
         "kmeans": {"fit_sample_size": 3},
         "k_selection": {"sample_size": 12},
+        "diagnostics": {"sample_size": 1},
     }
     build = dbt_runner(FILE_CHECK_ONLY, variables, check=False)
-    assert "Invalid configuration (2 problems):" in build.output
-    for name, value in [("kmeans.fit_sample_size", 3), ("k_selection.sample_size", 12)]:
+    assert "Invalid configuration (3 problems):" in build.output
+    for name, value in [
+        ("kmeans.fit_sample_size", 3),
+        ("k_selection.sample_size", 12),
+        ("diagnostics.sample_size", 1),
+    ]:
         assert (
             f"var '{name}' ({value}) must be larger than the largest k fitted, 12 "
             "(k_selection.max = 10, n_clusters = 12): raise it to at least 13 or lower "

@@ -4,7 +4,7 @@ share a build; each build checks the marts' shape and at least one number comput
 independently here (NumPy / scikit-learn / pandas).
 
 - `low`: every var at its low extreme (pca_components 1, n_clusters 2, outlier_contamination 0,
-  surrogate_tree_max_depth 1, diagnostics.sample_size 1, silhouette_sample_size 2, n_init 1)
+  surrogate_tree_max_depth 1, diagnostics.sample_size 5, silhouette_sample_size 2, n_init 1)
   with minmax scaling, median imputation and a log1p transform.
 - `high`: the high extremes (pca_components 3, n_clusters auto over 2..6 with bootstrap
   stability, surrogate_tree_max_depth 10 on 250 of the 600 customers, outlier_contamination
@@ -87,7 +87,7 @@ def low(dbt_runner, tmp_path_factory: pytest.TempPathFactory) -> dict:
             "pca_components": 1,
             "outlier_contamination": 0,
             "surrogate_tree_max_depth": 1,
-            "sample_size": 1,
+            "sample_size": 5,
             "silhouette_sample_size": 2,
         },
         **CHEAP,
@@ -166,22 +166,26 @@ def test_no_outliers_and_a_two_customer_silhouette_sample(low) -> None:
     assert quality["n_silhouette_customers"].sum() == 2
 
 
-def test_a_tree_of_one_customer_is_one_rule_with_scikit_learn_fidelity(low) -> None:
-    """diagnostics.sample_size 1: the tree learns from the first customer in sample order
-    alone, one leaf naming that customer's segment; its fidelity on every customer is that
-    segment's share."""
+def test_depth_one_tree_on_five_customers_with_scikit_learn_fidelity(low) -> None:
+    """diagnostics.sample_size 5, its lowest valid value here (the k sweep reads these
+    customers and fits k up to 4): the depth-1 tree learns from the first five customers in
+    sample order; its fidelity on every customer equals scikit-learn's tree on those five."""
     build = low["build"]
     rules = build.table("segment_rules")
     fidelity = build.table("segment_rule_fidelity")
-    assert len(rules) == 1 and (rules["depth"] == 0).all()
-    assert (fidelity["max_depth"] == 1).all() and (fidelity["n_leaves"] == 1).all()
+    assert len(rules) <= 2 and (rules["depth"] <= 1).all()
+    assert (fidelity["max_depth"] == 1).all() and (fidelity["n_leaves"] <= 2).all()
+    assert rules["n_training_customers"].sum() == 5
     segments = build.table("customer_segments")
-    (first,) = first_in_sample_order(segments["customer_id"], 1)
-    segment = segments.set_index("customer_id").loc[first, "segment_id"]
-    assert rules["n_training_customers"].tolist() == [1]
-    expected = surrogate_fidelity(segments, max_depth=1, seed=42, sample_size=1)
-    assert expected == pytest.approx((segments["segment_id"] == segment).mean(), abs=1e-12)
+    expected = surrogate_fidelity(segments, max_depth=1, seed=42, sample_size=5)
     assert fidelity["overall_fidelity"].iloc[0] == pytest.approx(expected, abs=1e-12)
+    # the k sweep ran on the same five customers: k = 1's WCSS is their total sum of squares
+    selection = build.table("k_selection").set_index("k")
+    assert (selection["n_fit_rows"] == 5).all()
+    first = first_in_sample_order(segments["customer_id"], 5)
+    scores = build.query("select * from ml.ml_customer_scores").set_index("customer_id")
+    z = scores.loc[first, [c for c in scores.columns if c.startswith("z_")]].to_numpy()
+    assert selection.loc[1, "wcss"] == pytest.approx(((z - z.mean(axis=0)) ** 2).sum(), rel=1e-9)
 
 
 @pytest.fixture(scope="module")
