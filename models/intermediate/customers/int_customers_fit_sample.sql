@@ -1,7 +1,7 @@
 -- The customers the model is fitted on: a seeded uniform sample of at most `kmeans.fit_sample_size`
 -- customers (everybody when there are fewer), standardized features only, under the feature
--- names. The sample is the customers first in fit_sample_order (the smallest md5(customer_id ||
--- seed)): deterministic, independent of row order, and the same on every engine.
+-- names. The sample is the customers with the smallest sample_key (md5(customer_id || seed)),
+-- ties by id: deterministic, independent of row order, and the same on every engine.
 {%- set features = segmentation_features() %}
 {%- set sample_size = setting("kmeans", "fit_sample_size") | int %}
 {%- if sample_size < 1 and execute %}
@@ -26,7 +26,7 @@ sampled as (
         customer_id
 
     from customers
-    order by {{ fit_sample_order("customer_id") }}
+    order by {{ sample_key("customer_id") }}, customer_id
     limit {{ sample_size }}
 
 ),

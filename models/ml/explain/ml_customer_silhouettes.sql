@@ -30,7 +30,7 @@ sampled_customers as (
             z_{{ feature }},
         {% endfor %}
         segment_id,
-        md5(concat(customer_id, '-', '{{ setting("kmeans", "random_seed") | int }}')) as sample_key
+        {{ sample_key("customer_id") }} as sample_key
 
     from scores
     order by sample_key, customer_id

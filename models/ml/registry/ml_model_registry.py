@@ -24,16 +24,26 @@ def model(dbt, session):
     centroids = to_pandas(dbt.ref("ml_segment_centroids"))
     history = to_pandas(dbt.ref("ml_centroid_history"))
     # the silhouette's customers are drawn from the diagnostics sample (part of the fit sample)
-    fit_sample = to_pandas(dbt.ref("int_customers_diagnostics_sample"))
+    diagnostics_sample = to_pandas(dbt.ref("int_customers_diagnostics_sample"))
     lifecycle = to_pandas(dbt.ref("ml_lifecycle_run"))
     reason = decision_reason(lifecycle)
     if is_score_run(lifecycle):  # a scoring run of a registered model
         row = score_registry_row(
-            run, centroids, fit_sample, scoring_model(lifecycle), reason, random_state=random_seed
+            run,
+            centroids,
+            diagnostics_sample,
+            scoring_model(lifecycle),
+            reason,
+            random_state=random_seed,
         )
     else:
         row = registry_row(
-            run, centroids, history, fit_sample, random_state=random_seed, decision_reason=reason
+            run,
+            centroids,
+            history,
+            diagnostics_sample,
+            random_state=random_seed,
+            decision_reason=reason,
         )
     row = with_unpublished_status(with_promotion(row, lifecycle))
     if is_spark(session) and dbt.is_incremental:

@@ -93,13 +93,7 @@ final as (
         {% for feature in features -%}
             challenger_assigned.z_{{ feature }},
         {% endfor %}
-        md5(
-            concat(
-                challenger_assigned.customer_id,
-                '-',
-                '{{ setting("kmeans", "random_seed") | int }}'
-            )
-        ) as sample_key
+        {{ sample_key("challenger_assigned.customer_id") }} as sample_key
 
     from challenger_assigned
     inner join champion_assigned
