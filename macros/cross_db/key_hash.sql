@@ -1,5 +1,5 @@
 {#- A 64-bit hash of one or more columns, for grouping wide keys cheaply (equal keys, equal
-    hashes; different keys collide rarely). -#}
+    hashes; different keys collide rarely) and for the order-independent input fingerprint. -#}
 {% macro key_hash(columns) %}
     {{ return(adapter.dispatch("key_hash", "segmentation")(columns)) }}
 {% endmacro %}
