@@ -10,21 +10,10 @@ latest_pair as (
 
 ),
 
--- one read of the two runs' memberships, paired per customer
-memberships as (
-
-    {{ run_pair_memberships("latest_pair") }}
-
-),
-
+-- each customer of the two runs once, with the segment at each
 paired as (
 
-    select
-        customer_id,
-        {{ segment_pair_columns("is_later_run") }}
-
-    from memberships
-    group by customer_id
+    {{ paired_run_memberships("latest_pair") }}
 
 ),
 

@@ -49,34 +49,11 @@ runs_to_write as (
 
 ),
 
--- one read of the memberships of each run to write and the run before it.
--- Grouped by the run's number, not its id: a group by over 100M long string keys (run id and
--- customer id) ran out of DuckDB's 1 GB.
-pair_members as (
-
-    {{ run_pair_memberships("runs_to_write") }}
-
-),
-
+-- each customer of each pair once per segment it was in at either run: no segment at the
+-- previous run means entered, none at the later run exited
 paired as (
 
-    select
-        run_sequence,
-        segment_id,
-        customer_id,
-        coalesce(
-            max(case when is_later_run then segment_name end),
-            max(case when not is_later_run then segment_name end)
-        ) as segment_name,
-        -- no row at the previous run: entered; no row at the later run: exited
-        case
-            when max(case when not is_later_run then 1 else 0 end) = 0 then 'entered'
-            when max(case when is_later_run then 1 else 0 end) = 0 then 'exited'
-            else 'stayed'
-        end as audience_change
-
-    from pair_members
-    group by run_sequence, segment_id, customer_id
+    {{ paired_run_memberships("runs_to_write", match_segment=true) }}
 
 ),
 
@@ -87,10 +64,14 @@ final as (
         runs_to_write.run_at,
         runs_to_write.previous_run_id,
         runs_to_write.previous_run_at,
-        paired.segment_id,
-        paired.segment_name,
+        coalesce(paired.to_segment_id, paired.from_segment_id) as segment_id,
+        coalesce(paired.to_segment_name, paired.from_segment_name) as segment_name,
         paired.customer_id,
-        paired.audience_change,
+        case
+            when paired.from_segment_id is null then 'entered'
+            when paired.to_segment_id is null then 'exited'
+            else 'stayed'
+        end as audience_change,
         {{ segmentation_written_at() }} as written_at
 
     from paired

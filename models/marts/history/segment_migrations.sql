@@ -36,23 +36,10 @@ run_pairs as (
 
 ),
 
--- one read of the memberships of both runs of each pair. Grouped by the run's number, not its
--- id: a group by over 100M long string keys ran out of DuckDB's 1 GB.
-pair_members as (
-
-    {{ run_pair_memberships("run_pairs") }}
-
-),
-
+-- each customer of each pair once, with the segment at each run of the pair
 paired as (
 
-    select
-        run_sequence,
-        customer_id,
-        {{ segment_pair_columns("is_later_run") }}
-
-    from pair_members
-    group by run_sequence, customer_id
+    {{ paired_run_memberships("run_pairs") }}
 
 ),
 
