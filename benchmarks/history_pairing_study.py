@@ -45,10 +45,12 @@ from pairs inner join {memberships} as m on pairs.{side} = m.run_id
 """
 
 
-def side(run: str, columns: str = "m.customer_id, m.segment_id, m.segment_name") -> str:
+def side(
+    run: str, columns: str = "m.customer_id, m.segment_id, m.segment_name", distinct: bool = False
+) -> str:
     """The memberships of one run of the pair (`run`: run_id, the later, or previous_run_id)."""
-    distinct = "distinct" if "customer_id" not in columns else ""
-    return SIDE.format(distinct=distinct, columns=columns, memberships=MEMBERSHIPS, side=run)
+    keyword = "distinct" if distinct else ""
+    return SIDE.format(distinct=keyword, columns=columns, memberships=MEMBERSHIPS, side=run)
 
 
 def grouped(by_segment: bool) -> str:
@@ -75,10 +77,10 @@ def joined(by_segment: bool, names_after: bool) -> str:
     names = "from_names.segment_name" if names_after else "previous.segment_name"
     later_names = "to_names.segment_name" if names_after else "later.segment_name"
     name_joins = f"""
-left join ({side("previous_run_id", "m.segment_id, m.segment_name")}) as from_names
+left join ({side("previous_run_id", "m.segment_id, m.segment_name", distinct=True)}) as from_names
     on previous.run_sequence = from_names.run_sequence
     and previous.segment_id = from_names.segment_id
-left join ({side("run_id", "m.segment_id, m.segment_name")}) as to_names
+left join ({side("run_id", "m.segment_id, m.segment_name", distinct=True)}) as to_names
     on later.run_sequence = to_names.run_sequence and later.segment_id = to_names.segment_id
 """
     return f"""
@@ -99,7 +101,7 @@ full outer join ({side("previous_run_id", columns)}) as previous
 
 
 SHAPES = {
-    "group by": lambda by_segment: grouped(by_segment),
+    "group by": grouped,
     "full outer join with names": lambda by_segment: joined(by_segment, names_after=False),
     "full outer join of ids, names after": lambda by_segment: joined(by_segment, names_after=True),
 }

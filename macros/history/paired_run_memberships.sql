@@ -8,7 +8,7 @@
     A full outer join of the two runs' customer and segment ids, each run read by its own
     equality join with the pairs (only those runs' rows; no CTE read twice); the names are
     joined afterwards from each run's (segment id, name) pairs. It replaced a union of both
-    runs grouped by customer, which took twice as long; carrying the names through the join
+    runs grouped by customer, which took 2.3–3× as long; carrying the names through the join
     ran out of memory at 10 bytes a customer, the 1 GB default at 100M rows (docs/lean-build.md,
     "History: pair two runs by a join"). -#}
 {% macro paired_run_memberships(run_pairs, match_segment=false) -%}
