@@ -436,7 +436,7 @@ def test_history_tests_check_the_rows_not_yet_published(history, run_dbt, tmp_pa
             )
     failed = run_dbt(["test", *select], database, check=False)
     assert failed.returncode != 0
-    assert re.search(r"FAIL 1 unique_combination_customer_segment_memberships", failed.output)
+    assert re.search(r"FAIL 1 customer_segment_memberships_row_rules", failed.output)
     # the same rows dated like the published ones are not looked at again
     with duckdb.connect(str(database)) as con:
         con.execute(

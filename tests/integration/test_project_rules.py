@@ -277,9 +277,15 @@ def test_every_grain_is_unique_and_not_null(manifests: list[dict]) -> None:
                 # primary_key: unique and not null in one node (macros/generic_tests)
                 if kinds == {"primary_key"}:
                     kinds = {"unique", "not_null"}
-                # row_rules checks its `not_null` columns in the same scan as its other rules
-                if node["test_metadata"]["kwargs"].get("not_null"):
+                # row_rules checks its `not_null` columns in the same scan as its other rules,
+                # its `keys` as primary_key does and its `unique` as unique_combination does
+                arguments = node["test_metadata"]["kwargs"]
+                if arguments.get("not_null"):
                     kinds.add("not_null")
+                if arguments.get("keys"):
+                    kinds |= {"unique", "not_null"}
+                if arguments.get("unique"):
+                    kinds.add("unique_combination")
                 for dep in node["depends_on"]["nodes"]:
                     tests[dep] |= kinds
     offenders = []

@@ -17,6 +17,8 @@ import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 MACRO = PROJECT_DIR / "macros" / "generic_tests" / "row_rules.sql"
+#: the grain steps row_rules calls for `keys` and `unique`
+GRAIN_MACROS = PROJECT_DIR / "macros" / "generic_tests" / "repeated_keys.sql"
 
 
 class CompilerError(Exception):
@@ -35,7 +37,16 @@ def render(**arguments: Any) -> str:
     text = re.sub(r"{%\s*test\s+row_rules\(", "{% macro row_rules(", text)
     text = re.sub(r"{%\s*endtest\s*%}", "{% endmacro %}", text)
     environment = jinja2.Environment(extensions=["jinja2.ext.do"])
-    module = environment.from_string(text).make_module({"exceptions": Exceptions()})
+    # DuckDB's key hash (macros/cross_db/key_hash.sql renders `hash(...)` there)
+    grain = environment.from_string(GRAIN_MACROS.read_text()).make_module(
+        {"key_hash": lambda columns: f"hash({', '.join(columns)})"}
+    )
+    context = {
+        "exceptions": Exceptions(),
+        "repeated_key_hashes": grain.repeated_key_hashes,
+        "repeated_key_rows": grain.repeated_key_rows,
+    }
+    module = environment.from_string(text).make_module(context)
     return str(module.row_rules(model="checked", **arguments))
 
 
@@ -102,8 +113,49 @@ def test_row_rules_pass_when_every_rule_holds() -> None:
 
 
 def test_row_rules_without_rules_is_an_error() -> None:
-    with pytest.raises(CompilerError, match="give not_null, accepted_values or expressions"):
+    with pytest.raises(CompilerError, match="give keys, unique, not_null, accepted_values or"):
         render()
+
+
+def expected_key_rows(data: pd.DataFrame, key: list[str], with_nulls: bool) -> int:
+    """Rows whose key occurs more than once (NULLs equal, as in a SQL group by), plus with
+    `with_nulls` the rows with a NULL key column, counted in pandas."""
+    sizes = data.groupby(key, dropna=False)[key[0]].transform("size")
+    broken = sizes > 1
+    if with_nulls:
+        broken |= data[key].isna().any(axis=1)
+    return int(broken.sum())
+
+
+def test_keys_and_unique_count_the_rows_of_repeated_or_null_keys() -> None:
+    data = frame()
+    data["segment_id"] = pd.array([1, 1, 2, 2, None, None], dtype="Int64")
+    data["run"] = pd.array(["r1", "r1", "r1", "r2", "r2", "r2"], dtype="string")
+    arguments = {
+        "keys": ["customer_id", ["run", "segment_id"]],
+        "unique": [["run", "kind"], "score"],
+        **RULES,
+    }
+    found = failures(data, **arguments)
+    grains = {
+        "key (customer_id)": expected_key_rows(data, ["customer_id"], with_nulls=True),
+        "key (run, segment_id)": expected_key_rows(data, ["run", "segment_id"], True),
+        "unique (run, kind)": expected_key_rows(data, ["run", "kind"], with_nulls=False),
+        "unique (score)": expected_key_rows(data, ["score"], with_nulls=False),
+    }
+    assert found == {**expected(data), **{rule: n for rule, n in grains.items() if n}}
+    # two NULL ids; (r1, 1) twice and (r2, NULL) twice; kind is unique per run; score 1 and 2
+    # twice each (NULL once)
+    assert grains == {
+        "key (customer_id)": 2,
+        "key (run, segment_id)": 4,
+        "unique (run, kind)": 0,
+        "unique (score)": 4,
+    }
+    # keys alone, on rows that keep them
+    clean = data.iloc[[1, 2]]
+    assert failures(clean, keys=["customer_id", ["run", "segment_id"]]) == {}
+    assert failures(data.iloc[:0], keys=["customer_id"], unique=["score"]) == {}
 
 
 def _row_rules_in(path: Path) -> list[tuple[str, dict, set[str]]]:
@@ -131,6 +183,8 @@ def test_row_rules_in_the_project_name_described_columns() -> None:
     offenders = []
     for name, arguments, columns in uses:
         named = set(arguments.get("not_null", [])) | set(arguments.get("accepted_values", {}))
+        for key in [*arguments.get("keys", []), *arguments.get("unique", [])]:
+            named |= {key} if isinstance(key, str) else set(key)
         if not columns:
             offenders.append(f"{name}: no columns described")
         offenders += [f"{name}: {column} is not a described column" for column in named - columns]
