@@ -264,21 +264,48 @@ def _reuse_compiled_templates() -> None:
 
 
 def _drop_unprinted_debug_events() -> None:
-    """Skip formatting the debug events no logger of this invocation prints.
+    """Skip building and formatting the debug events no logger of this invocation prints.
 
     dbt turns every event (each SQL statement, connection and cache step: ~4,300 per sample
-    build, ~95 % of them debug) into a protobuf message and a formatted, secret-scrubbed log
-    line before Python's logging drops it below the stdout level; with the debug log file off
-    (`--log-level-file none`) nothing reads the debug ones. A debug event is dropped before
-    that work when no logger of the event manager is at debug level (`--debug` keeps them all);
-    warnings, errors and everything printed are unchanged (docs/testing.md, "Why the suite is
-    fast")."""
-    from dbt_common.events.base_types import EventLevel
+    build, ~95 % of them debug) into a protobuf message when it is created, then into another
+    message and a formatted, secret-scrubbed log line before Python's logging drops it below
+    the stdout level; with the debug log file off (`--log-level-file none`) nothing reads the
+    debug ones. Here an event builds its protobuf message on first use, and a debug event is
+    dropped before any of that work when no logger of the event manager is at debug level
+    (`--debug` keeps them all); warnings, errors and everything printed are unchanged
+    (docs/testing.md, "Why the suite is fast")."""
+    from dbt_common.events.base_types import BaseEvent, EventLevel
     from dbt_common.events.event_manager import EventManager
 
     original = EventManager.fire_event
     if getattr(original, "drops_unprinted_debug", False):
         return
+    build_message = BaseEvent.__init__
+    read_message = BaseEvent.__getattr__
+    write_message = BaseEvent.__setattr__
+
+    def created(self: BaseEvent, *args: Any, **kwargs: Any) -> None:
+        object.__setattr__(self, "_arguments", (args, kwargs))
+
+    def built(self: BaseEvent) -> None:
+        arguments = self.__dict__.pop("_arguments", None)
+        if arguments is not None:
+            build_message(self, *arguments[0], **arguments[1])
+
+    def read(self: BaseEvent, key: str) -> Any:  # called when an attribute is not found
+        if key != "_arguments" and "_arguments" in self.__dict__:
+            built(self)
+            return getattr(self, key)
+        return read_message(self, key)
+
+    def write(self: BaseEvent, key: str, value: Any) -> None:
+        if key != "pb_msg":
+            built(self)
+        write_message(self, key, value)
+
+    BaseEvent.__init__ = created  # type: ignore[method-assign]
+    BaseEvent.__getattr__ = read  # type: ignore[method-assign]
+    BaseEvent.__setattr__ = write  # type: ignore[method-assign]
 
     def fire_event(
         self: EventManager,

@@ -11,15 +11,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-DBT = Path(sys.executable).with_name("dbt")
 
 #: Layer folder -> the prefix its model names carry ("" = marts: plain business names).
 LAYER_PREFIXES = {"staging": "stg_", "intermediate": "int_", "ml": "ml_", "marts": ""}
@@ -98,11 +96,17 @@ ROW_CTES_READ_TWICE = {
 }
 
 
-def _manifest(name: str, variables: dict | None, unit_tests: bool = False) -> dict:
-    """`dbt parse` into a stable folder of its own (partial parsing between runs), with the
-    SQL unit tests enabled (SEGMENTATION_UNIT_TESTS=true) or as in a user's plain build."""
+def _manifest(
+    run: Callable[[list[str], dict[str, str]], tuple[int, str]],
+    name: str,
+    variables: dict | None,
+    unit_tests: bool = False,
+) -> dict:
+    """`dbt parse` (through `run`, the harness's dbt_command_runner) into a stable folder of its
+    own (partial parsing between runs), with the SQL unit tests enabled
+    (SEGMENTATION_UNIT_TESTS=true) or as in a user's plain build."""
     target = PROJECT_DIR / "target" / "pytest" / f"rules-{name}"
-    command = [str(DBT), "parse", "--quiet", "--target-path", str(target)]
+    command = ["parse", "--quiet", "--target-path", str(target)]
     command += ["--log-path", str(target)]
     if variables:
         command += ["--vars", json.dumps(variables)]
@@ -110,15 +114,18 @@ def _manifest(name: str, variables: dict | None, unit_tests: bool = False) -> di
     env |= {"SEGMENTATION_DB": str(target / "parse.duckdb")}
     if unit_tests:
         env["SEGMENTATION_UNIT_TESTS"] = "true"
-    result = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    returncode, output = run(command, env)
+    assert returncode == 0, output
     return json.loads((target / "manifest.json").read_text())
 
 
 @pytest.fixture(scope="module")
-def manifests() -> list[dict]:
+def manifests(dbt_command_runner) -> list[dict]:
     ledger = {"input_format": "ledger", "features": {"set": "transactions"}}
-    return [_manifest("default", None), _manifest("ledger", ledger, unit_tests=True)]
+    return [
+        _manifest(dbt_command_runner, "default", None),
+        _manifest(dbt_command_runner, "ledger", ledger, unit_tests=True),
+    ]
 
 
 def test_unit_tests_run_only_when_asked_for(manifests: list[dict]) -> None:
